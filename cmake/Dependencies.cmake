@@ -1,0 +1,27 @@
+# Every dependency comes from a distribution package (Debian bookworm names in the README);
+# a CUDA LibTorch is picked up through CMAKE_PREFIX_PATH.
+find_package(Torch REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
+find_package(Threads REQUIRED)
+
+if(CPO_BUILD_UI)
+  find_package(Qt6 6.2 REQUIRED COMPONENTS Core Gui Widgets PrintSupport Test)
+  find_package(QCustomPlotQt6 REQUIRED)
+endif()
+
+# Torch's own flags (e.g. the C++ ABI define) must reach every target that includes it.
+add_library(cpo_torch INTERFACE)
+target_link_libraries(cpo_torch INTERFACE ${TORCH_LIBRARIES})
+target_compile_options(cpo_torch INTERFACE ${TORCH_CXX_FLAGS})
+
+# One precompiled <torch/torch.h> per target that includes LibTorch: it is by far the
+# heaviest header in the build (about 20 s per translation unit without it).
+function(cpo_precompile_torch target)
+  target_precompile_headers(${target} PRIVATE <torch/torch.h>)
+endfunction()

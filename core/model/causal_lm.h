@@ -1,0 +1,73 @@
+#pragma once
+
+#include "model/model_config.h"
+
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cpo::model {
+
+// Keys and values of the positions already processed, one entry per layer, so that decoding
+// one more token costs one position's work instead of the whole prefix's.
+// Shapes: [batch, numKeyValueHeads, pastLength, headDim].
+struct KVCache {
+    std::vector<torch::Tensor> keys;
+    std::vector<torch::Tensor> values;
+
+    bool empty() const { return keys.empty() || !keys.front().defined(); }
+    std::int64_t length() const { return empty() ? 0 : keys.front().size(2); }
+    // The cache of a subset or repetition of the batch rows (rows: int64 indices), e.g. to
+    // run several continuations against one encoded prompt.
+    KVCache selectRows(const torch::Tensor& rows) const;
+};
+
+struct ForwardOutput {
+    torch::Tensor logits; // [batch, time, vocab], float32 (or the model's dtype)
+    torch::Tensor hidden; // [batch, time, hidden], the final hidden state after the last norm
+};
+
+// A decoder-only transformer language model. Parameter names (named_parameters()) are exactly
+// Hugging Face's for the architecture (GPT-2's `transformer.h.0.attn.c_attn.weight`, Llama's
+// `model.layers.0.self_attn.q_proj.weight`), with HF's layouts, so checkpoints map 1:1.
+class CausalLMImpl : public torch::nn::Module {
+public:
+    explicit CausalLMImpl(ModelConfig config) : m_config(std::move(config)) {}
+    const ModelConfig& config() const { return m_config; }
+
+    // inputIds: [batch, time] int64.
+    // attentionMask: [batch, pastLength + time], 1 for real tokens and 0 for padding; may be
+    //   undefined (every token real). Positions are counted over real tokens only
+    //   (cumsum(mask) - 1), so left- and right-padded rows get the positions they would have
+    //   unpadded.
+    // cache: when given, attention also covers the cached positions and this call's keys and
+    //   values are appended to it.
+    virtual ForwardOutput forward(const torch::Tensor& inputIds,
+                                  const torch::Tensor& attentionMask = {},
+                                  KVCache* cache = nullptr) = 0;
+
+    // The tied LM head shares the embedding tensor; HF files store it once.
+    bool lmHeadTied() const { return m_config.tieWordEmbeddings; }
+
+private:
+    ModelConfig m_config;
+};
+
+using CausalLM = std::shared_ptr<CausalLMImpl>;
+
+// A model with freshly initialised weights (HF's init: normal(0, 0.02) for linear and
+// embedding weights, zeros for biases, ones for norms). Seed with torch::manual_seed first.
+CausalLM createModel(const ModelConfig& config);
+
+// A deep copy: same config, parameter values copied into new storage on the same device.
+// (A CausalLM handle is a shared pointer; copying the handle shares the weights.)
+CausalLM cloneModel(const CausalLMImpl& model);
+
+// Parameters by name, as the model holds them (no copies).
+std::map<std::string, torch::Tensor> namedParameters(const CausalLMImpl& model);
+std::int64_t countParameters(const CausalLMImpl& model);
+
+} // namespace cpo::model
