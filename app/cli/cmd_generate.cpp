@@ -1,0 +1,123 @@
+#include "cli_common.h"
+
+#include "eval/generate.h"
+#include "model/device.h"
+#include "model/hf_folder.h"
+#include "tokenize/tokenizer.h"
+#include "util/error.h"
+
+#include <iostream>
+#include <memory>
+
+namespace cpo::cli {
+namespace {
+
+struct GenerateCliOptions {
+    CommonOptions common;
+    std::string model;
+    std::string tokenizer;
+    std::string prompt;
+    std::string device = "cpu";
+    std::int64_t maxNew = 64;
+    double temperature = 1.0;
+    std::int64_t topK = 0;
+    double topP = 1.0;
+    std::uint64_t seed = 0;
+};
+
+// Prints the continuation as it grows. Decoding the whole continuation each time (rather
+// than token by token) keeps multi-byte characters and SentencePiece spacing intact.
+class StreamPrinter {
+public:
+    explicit StreamPrinter(const tokenize::Tokenizer& tokenizer) : m_tokenizer(tokenizer) {}
+
+    void add(std::int32_t token)
+    {
+        m_tokens.push_back(token);
+        const std::string text = m_tokenizer.decode(m_tokens);
+        if (text.size() > m_printed && text.compare(0, m_printed, m_text, 0, m_printed) == 0) {
+            std::cout << text.substr(m_printed) << std::flush;
+            m_printed = text.size();
+        }
+        m_text = text;
+    }
+
+private:
+    const tokenize::Tokenizer& m_tokenizer;
+    std::vector<std::int32_t> m_tokens;
+    std::string m_text;
+    std::size_t m_printed = 0;
+};
+
+int runGenerate(const GenerateCliOptions& options)
+{
+    applyCommonOptions(options.common);
+    warnIfReferenceBlas();
+    const auto tokenizer = tokenize::loadTokenizer(options.tokenizer);
+    auto lm = model::loadHfModel(options.model, model::parseDevice(options.device));
+    auto prompt = tokenizer->encode(options.prompt);
+    if (prompt.empty() && tokenizer->bosId())
+        prompt.push_back(*tokenizer->bosId());
+    if (prompt.empty())
+        throw Error("--prompt: the prompt is empty and the tokenizer has no BOS token to "
+                    "start from; give some text");
+
+    eval::GenerateOptions generation;
+    generation.sampling = {options.temperature, options.topK, options.topP};
+    generation.maxNewTokens = options.maxNew;
+    generation.seed = options.seed;
+    if (const auto eos = tokenizer->eosId())
+        generation.eosId = *eos;
+
+    StreamPrinter printer(*tokenizer);
+    const auto results = eval::generate(*lm, {prompt}, generation,
+                                        [&](std::int64_t, std::int32_t token) {
+                                            if (!options.common.json)
+                                                printer.add(token);
+                                            return true;
+                                        });
+    const auto& result = results.front();
+    if (!options.common.json) {
+        std::cout << std::endl;
+        return 0;
+    }
+    printJson({{"prompt", options.prompt},
+               {"prompt_tokens", prompt},
+               {"continuation", tokenizer->decode(result.tokens)},
+               {"tokens", result.tokens},
+               {"log_probs", result.logProbs},
+               {"ended_with_eos", result.endedWithEos}});
+    return 0;
+}
+
+} // namespace
+
+void addGenerateCommand(CLI::App& app, Action& action)
+{
+    auto options = std::make_shared<GenerateCliOptions>();
+    auto* command = app.add_subcommand("generate", "Stream a model's continuation of a prompt");
+    command->add_option("--model", options->model, "Hugging Face model folder")->required();
+    command->add_option("--tokenizer", options->tokenizer,
+                        "Tokenizer folder or file (see `cpo tokenize --help`)")
+        ->required();
+    command->add_option("--prompt", options->prompt, "Text to continue")->required();
+    command->add_option("--max-new", options->maxNew, "Most tokens to generate")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    command->add_option("--temperature", options->temperature, "0 = greedy")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    command->add_option("--top-k", options->topK, "Keep the k likeliest tokens (0 = off)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    command->add_option("--top-p", options->topP, "Nucleus mass to keep, in (0, 1]")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1.0));
+    command->add_option("--seed", options->seed, "Sampling seed")->capture_default_str();
+    command->add_option("--device", options->device, "cpu, cuda, cuda:N or auto")
+        ->capture_default_str();
+    addCommonOptions(*command, options->common);
+    command->callback([options, &action] { action = [options] { return runGenerate(*options); }; });
+}
+
+} // namespace cpo::cli

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <string>
+
+namespace cpo::perf {
+
+// Which BLAS LibTorch's CPU matmuls actually run on, found by looking at the shared objects
+// loaded into this process (after forcing one matmul). Debian's LibTorch links the generic
+// libblas.so.3, which the alternatives system points at OpenBLAS only when
+// libopenblas0-pthread is installed; the reference BLAS is about 30x slower.
+struct BlasInfo {
+    std::string name;    // "openblas", "mkl", "blis", "reference", or "unknown"
+    std::string library; // the resolved path of the loaded library, when found
+    bool isReference() const { return name == "reference"; }
+};
+
+BlasInfo probeBlas();
+
+// The one-line warning printed when LibTorch would use the reference BLAS, with the fix.
+std::string referenceBlasWarning(const BlasInfo& info);
+
+} // namespace cpo::perf

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README's run command: installs what is missing, builds Release, and runs the built-in
+# demo experiment (experiments/demo-oracle.json) headless through the `cpo` CLI.
+# Extra arguments go to `cpo run`, e.g. scripts/run.sh --steps-scale 0.2
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+blas=$(readlink -f "/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/libblas.so.3" 2>/dev/null || true)
+if [ -n "$blas" ] && [[ "$blas" != *openblas* && "$blas" != *blis* && "$blas" != *mkl* ]]; then
+  cat >&2 <<MSG
+**********************************************************************************
+* WARNING: libblas.so.3 is the reference BLAS ($blas).
+* LibTorch will run about 30x slower. Fix: sudo apt-get install libopenblas0-pthread
+**********************************************************************************
+MSG
+fi
+
+cmake --preset release >/dev/null
+cmake --build --preset release -j "${CPO_BUILD_JOBS:-2}" --target cpo
+exec build/release/app/cpo run experiments/demo-oracle.json "$@"

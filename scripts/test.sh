@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds everything with the `ci`
+# preset (Release + tests) and runs the whole CTest suite headless.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+cmake --preset ci >/dev/null
+cmake --build --preset ci -j "${CPO_BUILD_JOBS:-2}"
+QT_QPA_PLATFORM=offscreen ctest --preset ci -j "${CPO_TEST_JOBS:-2}" "$@"

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <QtCore/QThread>
+#include <QtWidgets/QMainWindow>
+
+class QDoubleSpinBox;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSpinBox;
+class QComboBox;
+
+namespace cpo::ui {
+
+class GenerationWorker;
+class LogRelay;
+
+// The generation playground: pick a Hugging Face model folder and a tokenizer, write a
+// prompt, and watch the continuation stream in while the window stays responsive.
+class PlaygroundWindow : public QMainWindow {
+    Q_OBJECT
+
+public:
+    explicit PlaygroundWindow(LogRelay& logRelay, QWidget* parent = nullptr);
+    ~PlaygroundWindow() override;
+
+    void setModelDir(const QString& dir);
+    void setTokenizerPath(const QString& path);
+    void setPrompt(const QString& prompt);
+
+public Q_SLOTS:
+    void startGeneration();
+    void stopGeneration();
+
+private:
+    QWidget* buildForm();
+    void buildMenus();
+    void buildLogDock(LogRelay& logRelay);
+    void setRunning(bool running);
+    void browseForFolder(QLineEdit* target, const QString& title);
+
+    QThread m_workerThread;
+    GenerationWorker* m_worker = nullptr; // lives on m_workerThread, deleted when it ends
+    QLineEdit* m_modelDir = nullptr;
+    QLineEdit* m_tokenizerPath = nullptr;
+    QComboBox* m_device = nullptr;
+    QDoubleSpinBox* m_temperature = nullptr;
+    QSpinBox* m_topK = nullptr;
+    QDoubleSpinBox* m_topP = nullptr;
+    QSpinBox* m_maxNew = nullptr;
+    QSpinBox* m_seed = nullptr;
+    QPlainTextEdit* m_prompt = nullptr;
+    QPlainTextEdit* m_output = nullptr;
+    QPushButton* m_generate = nullptr;
+    QPushButton* m_stop = nullptr;
+};
+
+} // namespace cpo::ui
