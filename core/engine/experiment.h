@@ -1,0 +1,205 @@
+#pragma once
+
+#include "model/model_config.h"
+#include "train/train_options.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+// An experiment file: everything a run needs (model, tokenizer, dataset, phases, seeds,
+// device), as JSON with `//` and `/* */` comments. Parsing validates every field and reports
+// all problems together; toJson() gives the canonical form a run is stored and re-run with.
+namespace cpo::engine {
+
+// A model trained from scratch; its vocabulary comes from the tokenizer or the oracle task.
+struct ModelInitSpec {
+    model::Architecture arch = model::Architecture::Gpt2;
+    std::int64_t hiddenSize = 0;
+    std::int64_t numLayers = 0;
+    std::int64_t numHeads = 0;
+    std::int64_t numKeyValueHeads = 0; // = numHeads unless llama's grouped-query attention
+    std::int64_t intermediateSize = 0; // filled in when absent: 4 h (gpt2), ~8/3 h (llama)
+    std::int64_t maxPositions = 512;
+    double ropeTheta = 10000.0; // llama only
+    bool tieWordEmbeddings = true; // gpt2 always ties; llama defaults to false
+};
+
+// Exactly one of the two is set.
+struct ModelSpec {
+    std::string path;                   // a Hugging Face folder (config.json + safetensors)
+    std::optional<ModelInitSpec> init;
+};
+
+struct SentencePieceTrainSpec {
+    std::int64_t vocabSize = 4000;
+    double characterCoverage = 1.0;
+};
+
+// Exactly one of the two is set. An experiment without a tokenizer uses the oracle task's
+// symbols, or the tokenizer files of model.path.
+struct TokenizerSpec {
+    std::string path;
+    std::optional<SentencePieceTrainSpec> trainSentencePiece; // trained on the dataset's text
+};
+
+enum class DatasetKind { Oracle, InstructionJsonl, TextCorpus, DebianPackages };
+
+// Which JSON keys of an instruction record hold what; an empty context or category name: the
+// layout has none.
+struct InstructionFieldNames {
+    std::string instruction = "instruction";
+    std::string context = "context";
+    std::string response = "response";
+    std::string category = "category";
+};
+
+struct InstructionJsonlSpec {
+    std::string path;
+    std::string fieldsPreset = "dolly"; // "dolly" | "alpaca" | "prompt_response"; "": `fields`
+    InstructionFieldNames fields;       // used only when fieldsPreset is empty
+    std::string promptTemplate =
+        "### Instruction:\n{instruction}\n\n### Context:\n{context}\n\n### Response:\n";
+    std::string promptTemplateNoContext = "### Instruction:\n{instruction}\n\n### Response:\n";
+    double maxBadFraction = 0.05;
+};
+
+struct TextCorpusSpec {
+    std::string path; // a .txt file or a folder of them
+    std::int64_t prefixTokens = 64;
+    std::int64_t continuationTokens = 64; // EOS included
+    std::int64_t stride = 0;              // 0: windows back to back, without overlap
+};
+
+struct DebianPackagesSpec {
+    std::int64_t examples = 3000; // packages sampled (by hash, deterministically); 0 = all
+    std::string listsDir = "/var/lib/apt/lists";
+};
+
+struct SplitSpec {
+    double validation = 0.05;
+    double test = 0.05;
+};
+
+// The fields and defaults of data::OracleOptions, which cannot be used here because its
+// header (data/oracle_task.h) brings in LibTorch. Once OracleOptions has a torch-free header
+// of its own this becomes `using OracleSpec = data::OracleOptions;`.
+struct OracleSpec {
+    std::uint64_t seed = 7;
+    std::int64_t symbols = 128;           // vocabulary = symbols + 1 (EOS = symbols)
+    std::int64_t prefixTokens = 16;
+    std::int64_t continuationTokens = 24; // then EOS
+    std::int64_t teacherLayers = 1;
+    std::int64_t teacherHidden = 32;
+    std::int64_t teacherHeads = 4;
+    double teacherInitStd = 0.5;
+    double temperature = 1.0;
+    std::int64_t trainExamples = 20000;
+    std::int64_t validationExamples = 500;
+    std::int64_t testExamples = 500;
+};
+
+// Only the member matching `kind` is used.
+struct DatasetSpec {
+    DatasetKind kind = DatasetKind::Oracle;
+    OracleSpec oracle;
+    InstructionJsonlSpec instructionJsonl;
+    TextCorpusSpec textCorpus;
+    DebianPackagesSpec debianPackages;
+    std::int64_t maxPrefixTokens = 256;       // truncation of loaded text examples
+    std::int64_t maxContinuationTokens = 256; // EOS included
+    SplitSpec splits;                         // not used by the oracle task (it has its own)
+};
+
+enum class SamplerKind { An, Bn, Mn, Tn, Mix };
+
+// Relative weights of the strategies in MixN (normalised when drawn).
+struct MixWeights {
+    double an = 0.25;
+    double bn = 0.25;
+    double mn = 0.25;
+    double tn = 0.25;
+};
+
+// Autoregressive negatives: decoding from π_ref.
+struct AnDecoding {
+    double temperature = 1.0;
+    std::int64_t topK = 0;         // 0 = no top-k cut
+    double topP = 1.0;             // 1 = no nucleus cut
+    std::int64_t maxNewTokens = 0; // 0 = the ground truth's length
+};
+
+// The CPO phase (DESIGN.md §1).
+struct CpoSpec {
+    std::int64_t steps = 300;
+    std::int64_t batchSize = 8;
+    std::int64_t gradAccumulation = 1;
+    // Fine-tuning a trained model: a smaller, flat learning rate than MLE's.
+    train::OptimizerOptions optimizer{
+        .lr = 1e-4, .warmupSteps = 0, .schedule = train::LrSchedule::Constant};
+    std::int64_t k = 4;       // candidates per example: y1 + k - 1 negatives
+    double beta = 5.0;
+    double lambdaMle = 0.0;   // weight of the extra NLL(y1) term
+    SamplerKind sampler = SamplerKind::Mix;
+    MixWeights mixWeights;    // used only by SamplerKind::Mix
+    double mnFraction = 0.25; // share of continuation positions MN replaces
+    AnDecoding an;
+    bool ranking = false;
+    std::string embeddingModel; // a model folder for ranking embeddings; "" = π_ref
+    std::int64_t metricsEvery = 1;
+    std::int64_t samplesEvery = 50;     // 0 = never
+    std::int64_t checkpointEvery = 100; // 0 = only at the end
+    std::int64_t evalEvery = 0;         // 0 = only at the end
+};
+
+struct ExperimentConfig {
+    std::string name;
+    std::string description;
+    std::uint64_t seed = 1;
+    std::string device = "auto"; // "cpu" | "cuda" | "cuda:N" | "auto"
+    std::int64_t threads = 0;    // 0 = LibTorch's default
+    ModelSpec model;
+    std::optional<TokenizerSpec> tokenizer;
+    DatasetSpec dataset;
+    std::optional<train::MleOptions> mle; // absent: start from model.path
+    std::optional<CpoSpec> cpo;
+    std::string outputDir; // "" = decided by the caller (the CLI's --out)
+};
+
+// Equal when their canonical JSON is: every field counts, doubles compare exactly.
+bool operator==(const ExperimentConfig& a, const ExperimentConfig& b);
+
+std::string_view toString(DatasetKind kind);
+std::string_view toString(SamplerKind kind);
+
+// JSON with `//` and `/* */` comments. Throws cpo::Error naming `source` and the line and
+// column of a syntax error.
+nlohmann::json parseJsonWithComments(std::string_view text, std::string_view source);
+
+// Validates `json` as an experiment. Throws ConfigError (config_reader.h) listing every
+// problem, one per line, each naming `source` and the field's JSON path.
+ExperimentConfig parseExperiment(const nlohmann::json& json, std::string_view source);
+
+// Reads `file`, applies each "key.path=value" override in order, then validates.
+ExperimentConfig loadExperiment(const std::filesystem::path& file,
+                                std::span<const std::string> overrides = {});
+
+// Applies one `--set key.path=value`: value is JSON if it parses as JSON, else a string;
+// null removes an optional part (`cpo=null`: the MLE-only baseline). Missing objects on the
+// path are created (unknown keys are left to parseExperiment() to reject); throws cpo::Error
+// for a malformed assignment or a path through a non-object, leaving `json` unchanged.
+void applyOverride(nlohmann::json& json, std::string_view assignment);
+
+// The canonical form: complete (every default written out), keys sorted; parses back to an
+// equal config. Runs are stored, compared and re-run from it.
+nlohmann::json toJson(const ExperimentConfig& config);
+
+// FNV-1a 64 of the compact canonical JSON, as 16 lowercase hex digits.
+std::string configHash(const ExperimentConfig& config);
+
+} // namespace cpo::engine
