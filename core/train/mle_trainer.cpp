@@ -1,0 +1,362 @@
+#include "train/mle_trainer.h"
+
+#include "data/hash.h"
+#include "model/model_config.h"
+#include "train/checkpoint.h"
+#include "train/lr_schedule.h"
+#include "util/error.h"
+#include "util/log.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/fmt/fmt.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+namespace cpo::train {
+namespace {
+
+constexpr char kPhase[] = "mle";
+// Evaluation keeps no activations for backward, so it affords bigger batches.
+constexpr std::int64_t kEvalBatchFactor = 4;
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start)
+{
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+MleOptions validated(const MleOptions& options)
+{
+    const auto atLeast = [](std::int64_t value, std::int64_t minimum, const char* field) {
+        if (value < minimum)
+            throw Error(fmt::format("mle.{} is {}; it must be at least {}", field, value,
+                                    minimum));
+    };
+    atLeast(options.steps, 1, "steps");
+    atLeast(options.batchSize, 1, "batch_size");
+    atLeast(options.gradAccumulation, 1, "grad_accumulation");
+    atLeast(options.evalEvery, 0, "eval_every");
+    atLeast(options.evalExamples, 0, "eval_examples");
+    atLeast(options.checkpointEvery, 0, "checkpoint_every");
+    validate(options.optimizer);
+    return options;
+}
+
+std::unique_ptr<torch::optim::AdamW> makeOptimizer(model::CausalLMImpl& model,
+                                                   const OptimizerOptions& o)
+{
+    // Decay the matrices only: shrinking biases and norm gains towards 0 regularises nothing
+    // useful and fights LayerNorm's scale (nanoGPT and HF's Trainer do the same).
+    std::vector<torch::Tensor> decayed;
+    std::vector<torch::Tensor> undecayed;
+    for (const auto& p : model.parameters())
+        (p.dim() >= 2 ? decayed : undecayed).push_back(p);
+    const auto options = [&](double decay) {
+        return std::make_unique<torch::optim::AdamWOptions>(
+            torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps)
+                .weight_decay(decay));
+    };
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(decayed, options(o.weightDecay));
+    groups.emplace_back(undecayed, options(0.0));
+    return std::make_unique<torch::optim::AdamW>(groups, *options(o.weightDecay));
+}
+
+std::uint64_t computeConfigHash(const model::ModelConfig& config, const MleOptions& o,
+                                std::span<const data::TokenizedExample> train)
+{
+    // Only what changes the updates: evaluation and checkpoint cadence may change on resume.
+    const nlohmann::json shape = {
+        {"model", model::configToJson(config)},
+        {"steps", o.steps},
+        {"batch_size", o.batchSize},
+        {"grad_accumulation", o.gradAccumulation},
+        {"seed", o.seed},
+        {"optimizer",
+         {o.optimizer.lr, o.optimizer.weightDecay, o.optimizer.beta1, o.optimizer.beta2,
+          o.optimizer.eps, o.optimizer.warmupSteps, static_cast<int>(o.optimizer.schedule),
+          o.optimizer.minLrRatio, o.optimizer.gradClip}}};
+    std::uint64_t hash = data::fnv1a64(shape.dump());
+    hash = data::fnv1a64(static_cast<std::uint64_t>(train.size()), hash);
+    for (const auto& example : train)
+        hash = data::fnv1a64(example.hash, hash);
+    return hash;
+}
+
+std::string describeNonFinite(double value)
+{
+    return std::isnan(value) ? "NaN" : (value > 0 ? "+infinity" : "-infinity");
+}
+
+} // namespace
+
+std::string_view toString(PhaseOutcome outcome)
+{
+    switch (outcome) {
+    case PhaseOutcome::Finished: return "finished";
+    case PhaseOutcome::Stopped: return "stopped";
+    case PhaseOutcome::Failed: return "failed";
+    }
+    return "unknown";
+}
+
+MleTrainer::MleTrainer(model::CausalLM model, std::span<const data::TokenizedExample> train,
+                       std::span<const data::TokenizedExample> validation, MleOptions options,
+                       std::filesystem::path checkpointRoot)
+    : m_model(std::move(model)),
+      m_train(train),
+      m_validation(validation),
+      m_options(validated(options)),
+      m_checkpointRoot(std::move(checkpointRoot)),
+      m_optimizer(makeOptimizer(*m_model, m_options.optimizer)),
+      m_sampler(train, m_options.batchSize, m_options.seed),
+      m_configHash(computeConfigHash(m_model->config(), m_options, train))
+{
+}
+
+void MleTrainer::emit(const MleEvent& event) const
+{
+    if (m_onEvent)
+        m_onEvent(event);
+}
+
+void MleTrainer::resume(const std::filesystem::path& checkpoint)
+{
+    const TrainingState state = readTrainingState(checkpoint);
+    if (state.phase != kPhase)
+        throw CheckpointError(CheckpointError::Kind::Mismatch,
+                              fmt::format("{}: a checkpoint of the '{}' phase cannot resume "
+                                          "the '{}' phase", checkpoint.string(), state.phase,
+                                          kPhase));
+    if (state.configHash != m_configHash)
+        throw CheckpointError(CheckpointError::Kind::Mismatch,
+                              fmt::format("{}: written under other settings (config hash "
+                                          "{:016x}, this run {:016x}): the model, the training "
+                                          "set or the MLE options differ. Restore them, or "
+                                          "start a new run from the checkpoint's weights",
+                                          checkpoint.string(), state.configHash,
+                                          m_configHash));
+    loadCheckpointWeights(checkpoint, *m_model);
+    restoreOptimizer(*m_optimizer, state.optimizer);
+    m_sampler.setCursor(state.cursor);
+    if (state.torchRng.numel() > 0)
+        restoreTorchRng(state.torchRng);
+    m_step = state.step;
+    m_lastCheckpoint = checkpoint;
+    m_lastCheckpointStep = state.step;
+    log::get("train")->info("resumed MLE at step {} from {}", m_step, checkpoint.string());
+}
+
+torch::Tensor MleTrainer::summedNll(const Batch& batch)
+{
+    const auto device = m_model->parameters().front().device();
+    const auto ids = batch.inputIds.to(device);
+    // Rows are right-padded, so under causal attention no real position sees the padding and
+    // positions count from 0 either way: the attention mask would change nothing but speed.
+    const auto logits = m_model->forward(ids).logits;
+    const auto width = ids.size(1);
+    const auto predicted = logits.narrow(1, 0, width - 1).reshape({-1, logits.size(-1)});
+    const auto targets = ids.narrow(1, 1, width - 1).reshape({-1});
+    const auto weights = batch.lossMask.to(device).narrow(1, 1, width - 1).reshape({-1});
+    const auto nll = torch::nn::functional::cross_entropy(
+        predicted.to(torch::kFloat32), targets,
+        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+    return nll.mul(weights).sum();
+}
+
+MleTrainer::StepOutcome MleTrainer::trainStep()
+{
+    const auto start = Clock::now();
+    // Whatever the caller's thread has set (an outer NoGradGuard), a training step records.
+    torch::AutoGradMode recordGraph(true);
+    const std::int64_t stepNumber = m_step + 1;
+    const double lr = learningRate(m_options.optimizer, m_step, m_options.steps);
+    for (auto& group : m_optimizer->param_groups())
+        static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+
+    std::vector<Batch> micro;
+    std::int64_t lossTokens = 0;
+    std::int64_t realTokens = 0;
+    for (std::int64_t i = 0; i < m_options.gradAccumulation; ++i) {
+        const auto indices = m_sampler.next();
+        micro.push_back(makeBatch(m_train, indices));
+        lossTokens += micro.back().lossTokens;
+        realTokens += micro.back().realTokens;
+    }
+
+    m_optimizer->zero_grad();
+    const auto refuse = [&](std::string what) {
+        m_optimizer->zero_grad();
+        return StepOutcome{std::nullopt, std::move(what)};
+    };
+    double stepLoss = 0.0;
+    for (std::size_t i = 0; i < micro.size(); ++i) {
+        auto loss = summedNll(micro[i]) / static_cast<double>(lossTokens);
+        if (m_lossTransform)
+            loss = m_lossTransform(stepNumber, loss);
+        const double value = loss.item<double>();
+        if (!std::isfinite(value))
+            return refuse(fmt::format("the loss is {} (micro-batch {} of {})",
+                                      describeNonFinite(value), i + 1, micro.size()));
+        loss.backward();
+        stepLoss += value;
+    }
+
+    std::vector<torch::Tensor> norms;
+    for (const auto& p : m_model->parameters())
+        if (p.grad().defined())
+            norms.push_back(p.grad().norm(2));
+    const double gradNorm = norms.empty() ? 0.0 : torch::stack(norms).norm(2).item<double>();
+    if (!std::isfinite(gradNorm))
+        return refuse(fmt::format("the gradient norm is {} (the loss was finite: {:.6g})",
+                                  describeNonFinite(gradNorm), stepLoss));
+    // torch::nn::utils::clip_grad_norm_'s rule, on the norm already computed.
+    const double clip = m_options.optimizer.gradClip;
+    if (clip > 0.0 && gradNorm > clip) {
+        torch::NoGradGuard noGrad;
+        for (auto& p : m_model->parameters())
+            if (p.grad().defined())
+                p.grad().mul_(clip / (gradNorm + 1e-6));
+    }
+    m_optimizer->step();
+
+    StepMetrics metrics;
+    metrics.step = stepNumber;
+    metrics.loss = stepLoss;
+    metrics.lr = lr;
+    metrics.gradNorm = gradNorm;
+    metrics.stepSeconds = secondsSince(start);
+    metrics.tokensPerSecond = metrics.stepSeconds > 0.0
+                                  ? static_cast<double>(realTokens) / metrics.stepSeconds
+                                  : 0.0;
+    return {metrics, {}};
+}
+
+std::optional<ValidationMetrics> MleTrainer::validate()
+{
+    if (m_validation.empty())
+        return std::nullopt;
+    const std::size_t count = m_options.evalExamples > 0
+                                  ? std::min(m_validation.size(),
+                                             static_cast<std::size_t>(m_options.evalExamples))
+                                  : m_validation.size();
+    // The first `count` examples, sorted by length so each batch carries little padding.
+    std::vector<std::size_t> order(count);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        const auto& x = m_validation[a];
+        const auto& y = m_validation[b];
+        return x.prefix.size() + x.continuation.size() < y.prefix.size() + y.continuation.size();
+    });
+
+    const bool wasTraining = m_model->is_training();
+    m_model->eval();
+    torch::NoGradGuard noGrad;
+    double nll = 0.0;
+    std::int64_t tokens = 0;
+    const auto batchSize = static_cast<std::size_t>(m_options.batchSize * kEvalBatchFactor);
+    for (std::size_t begin = 0; begin < count; begin += batchSize) {
+        const auto indices = std::span<const std::size_t>(order).subspan(
+            begin, std::min(batchSize, count - begin));
+        const Batch batch = makeBatch(m_validation, indices);
+        nll += summedNll(batch).item<double>();
+        tokens += batch.lossTokens;
+    }
+    m_model->train(wasTraining);
+
+    ValidationMetrics metrics;
+    metrics.step = m_step;
+    metrics.tokens = tokens;
+    metrics.loss = tokens > 0 ? nll / static_cast<double>(tokens) : 0.0;
+    metrics.perplexity = std::exp(metrics.loss);
+    return metrics;
+}
+
+std::filesystem::path MleTrainer::writeCheckpoint()
+{
+    TrainingState state;
+    state.phase = kPhase;
+    state.step = m_step;
+    state.configHash = m_configHash;
+    state.cursor = m_sampler.cursor();
+    state.torchRng = captureTorchRng();
+    state.optimizer = serializeOptimizer(*m_optimizer);
+    const auto folder = checkpointFolder(m_checkpointRoot, m_step);
+    saveCheckpoint(folder, *m_model, state);
+    m_lastCheckpoint = folder;
+    m_lastCheckpointStep = m_step;
+    emit(CheckpointSaved{m_step, folder});
+    return folder;
+}
+
+MleResult MleTrainer::run()
+{
+    auto logger = log::get("train");
+    const auto start = Clock::now();
+    MleResult result;
+    const auto evaluate = [&] {
+        if (auto metrics = validate()) {
+            result.lastValidation = metrics;
+            emit(*metrics);
+            logger->info("MLE step {}: validation loss {:.4f}, perplexity {:.3f}", m_step,
+                         metrics->loss, metrics->perplexity);
+        }
+    };
+    const auto checkpointIfNew = [&] {
+        if (m_lastCheckpointStep != m_step)
+            writeCheckpoint();
+    };
+    const auto finish = [&](PhaseOutcome outcome, std::string message) {
+        result.outcome = outcome;
+        result.step = m_step;
+        result.message = std::move(message);
+        result.lastCheckpoint = m_lastCheckpoint;
+        return result;
+    };
+
+    m_model->train();
+    if (m_step == 0)
+        evaluate(); // the starting point of the validation curve
+    while (m_step < m_options.steps) {
+        if (m_stopRequested != nullptr && m_stopRequested->load()) {
+            checkpointIfNew();
+            logger->info("MLE stopped on request at step {}", m_step);
+            return finish(PhaseOutcome::Stopped,
+                          fmt::format("stopped on request at step {}; resume from {}", m_step,
+                                      m_lastCheckpoint->string()));
+        }
+        auto outcome = trainStep();
+        if (!outcome.metrics) {
+            const std::string kept = m_lastCheckpoint
+                                         ? "the last good checkpoint is " +
+                                               m_lastCheckpoint->string()
+                                         : std::string("no checkpoint was written yet");
+            auto message = fmt::format("MLE stopped at step {}: {}; the update was not applied "
+                                       "and {}. Resume from it if the fault was transient, or "
+                                       "start a new run from its weights with a lower learning "
+                                       "rate or a longer warmup",
+                                       m_step + 1, outcome.failure, kept);
+            logger->error("{}", message);
+            return finish(PhaseOutcome::Failed, std::move(message));
+        }
+        ++m_step;
+        outcome.metrics->elapsedSeconds = secondsSince(start);
+        emit(*outcome.metrics);
+        if (m_step == m_options.steps)
+            break;
+        if (m_options.evalEvery > 0 && m_step % m_options.evalEvery == 0)
+            evaluate();
+        if (m_options.checkpointEvery > 0 && m_step % m_options.checkpointEvery == 0)
+            writeCheckpoint();
+    }
+    evaluate();
+    checkpointIfNew();
+    return finish(PhaseOutcome::Finished,
+                  fmt::format("finished {} steps in {:.1f} s", m_step, secondsSince(start)));
+}
+
+} // namespace cpo::train

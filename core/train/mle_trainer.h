@@ -1,0 +1,133 @@
+#pragma once
+
+#include "data/examples.h"
+#include "model/causal_lm.h"
+#include "train/batching.h"
+#include "train/train_options.h"
+
+#include <torch/torch.h>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace cpo::train {
+
+// What the MLE phase reports while it runs; plain values, safe to queue to another thread.
+struct StepMetrics {
+    std::int64_t step = 0;          // optimizer steps completed, this one included
+    double loss = 0.0;              // mean NLL per continuation token of the step's batches
+    double lr = 0.0;                // the learning rate this step used
+    double gradNorm = 0.0;          // global L2 norm before clipping
+    double tokensPerSecond = 0.0;   // real (unpadded) tokens through the model per second
+    double stepSeconds = 0.0;
+    double elapsedSeconds = 0.0;    // since run() began
+};
+
+struct ValidationMetrics {
+    std::int64_t step = 0;
+    double loss = 0.0;              // mean NLL per continuation token (EOS included)
+    double perplexity = 0.0;        // exp(loss)
+    std::int64_t tokens = 0;        // continuation tokens scored
+};
+
+struct CheckpointSaved {
+    std::int64_t step = 0;
+    std::filesystem::path path;
+};
+
+using MleEvent = std::variant<StepMetrics, ValidationMetrics, CheckpointSaved>;
+using MleEventCallback = std::function<void(const MleEvent&)>;
+
+enum class PhaseOutcome { Finished, Stopped, Failed };
+std::string_view toString(PhaseOutcome outcome); // "finished" | "stopped" | "failed"
+
+struct MleResult {
+    PhaseOutcome outcome = PhaseOutcome::Finished;
+    std::int64_t step = 0;        // optimizer steps completed
+    std::string message;          // for the user; on failure it says what was not finite
+    std::optional<std::filesystem::path> lastCheckpoint;
+    std::optional<ValidationMetrics> lastValidation;
+};
+
+// Rewrites the loss of a micro-batch of optimizer step `step` (1-based) before it is checked
+// and back-propagated. A test hook (inject a NaN at a chosen step); runs leave it unset.
+using LossTransform = std::function<torch::Tensor(std::int64_t step, const torch::Tensor& loss)>;
+
+// The MLE phase on a causal LM: next-token cross-entropy on continuation tokens only (the
+// prompt is masked out), AdamW (weight decay on matrices, not on biases and norms), the
+// learning-rate schedule set every step, global grad-norm clipping, gradient accumulation
+// (each micro-batch's summed NLL is divided by the continuation tokens of the whole step, so
+// the accumulated gradient is exactly the big batch's). Validation loss and perplexity before
+// the first step of a fresh run, every evalEvery steps and at the end; checkpoints every
+// checkpointEvery steps and at the end.
+//
+// Non-finite loss or gradient: the step is not applied, no checkpoint is written (the last
+// one stays the last good one), and run() returns Failed with the step and what was not
+// finite. A stop request is honoured between steps: the current step finishes, a checkpoint
+// is written, and run() returns Stopped. resume() + run() then continues exactly: the same
+// weights, bit for bit, as a run that was never interrupted (on the same device and threads).
+//
+// The trainer keeps views of `train` and `validation`: they must outlive it. The data order
+// comes from options.seed; MLE itself draws no random numbers.
+class MleTrainer {
+public:
+    MleTrainer(model::CausalLM model, std::span<const data::TokenizedExample> train,
+               std::span<const data::TokenizedExample> validation, MleOptions options,
+               std::filesystem::path checkpointRoot);
+
+    void setEventCallback(MleEventCallback callback) { m_onEvent = std::move(callback); }
+    // Checked between steps; may be set from another thread.
+    void setStopFlag(const std::atomic<bool>* stopRequested) { m_stopRequested = stopRequested; }
+    void setLossTransform(LossTransform transform) { m_lossTransform = std::move(transform); }
+
+    // Continues from a checkpoint folder that this phase wrote: weights, optimizer moments,
+    // step, data cursor and the torch generator. Throws CheckpointError (Mismatch) when it
+    // was written by another phase or under other settings (config hash).
+    void resume(const std::filesystem::path& checkpoint);
+
+    MleResult run();
+    // Validation loss on the first evalExamples validation examples (all when 0); leaves the
+    // model in the mode it was in.
+    std::optional<ValidationMetrics> validate();
+
+    std::int64_t step() const { return m_step; }
+    // A hash of what a resumed run must share with the one that wrote the checkpoint: the
+    // model config, the options that shape the updates, and the training set.
+    std::uint64_t configHash() const { return m_configHash; }
+    const torch::optim::AdamW& optimizer() const { return *m_optimizer; }
+
+private:
+    struct StepOutcome {
+        std::optional<StepMetrics> metrics; // empty when the step was refused
+        std::string failure;
+    };
+    StepOutcome trainStep();
+    torch::Tensor summedNll(const Batch& batch);
+    std::filesystem::path writeCheckpoint();
+    void emit(const MleEvent& event) const;
+
+    model::CausalLM m_model;
+    std::span<const data::TokenizedExample> m_train;
+    std::span<const data::TokenizedExample> m_validation;
+    MleOptions m_options;
+    std::filesystem::path m_checkpointRoot;
+    std::unique_ptr<torch::optim::AdamW> m_optimizer;
+    BatchSampler m_sampler;
+    std::uint64_t m_configHash = 0;
+    std::int64_t m_step = 0;
+    std::optional<std::filesystem::path> m_lastCheckpoint;
+    std::optional<std::int64_t> m_lastCheckpointStep;
+    MleEventCallback m_onEvent;
+    const std::atomic<bool>* m_stopRequested = nullptr;
+    LossTransform m_lossTransform;
+};
+
+} // namespace cpo::train
