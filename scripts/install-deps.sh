@@ -8,7 +8,7 @@ packages=(
   libtorch-dev libopenblas0-pthread        # LibTorch (CPU) and the BLAS it should run on
   qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
   libspdlog-dev libsqlite3-dev nlohmann-json3-dev libsentencepiece-dev libpcre2-dev
-  libcli11-dev
+  libcli11-dev zlib1g-dev liblz4-dev
 )
 
 missing=()

@@ -35,5 +35,8 @@ void addLogitsCommand(CLI::App& app, Action& action);
 void addTokenizeCommand(CLI::App& app, Action& action);
 void addGenerateCommand(CLI::App& app, Action& action);
 void addBenchCommand(CLI::App& app, Action& action);
+void addEnsembleCommand(CLI::App& app, Action& action);
+void addRunsCommand(CLI::App& app, Action& action);
+void addRunCommand(CLI::App& app, Action& action);
 
 } // namespace cpo::cli

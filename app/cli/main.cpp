@@ -28,11 +28,14 @@ int runCli(int argc, char** argv)
     app.set_version_flag("--version", kVersion);
     app.require_subcommand(1);
     cpo::cli::Action action;
+    cpo::cli::addRunCommand(app, action);
     cpo::cli::addInitModelCommand(app, action);
     cpo::cli::addLogitsCommand(app, action);
     cpo::cli::addTokenizeCommand(app, action);
     cpo::cli::addGenerateCommand(app, action);
     cpo::cli::addBenchCommand(app, action);
+    cpo::cli::addEnsembleCommand(app, action);
+    cpo::cli::addRunsCommand(app, action);
 
     try {
         app.parse(argc, argv);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "data/oracle_options.h"
 #include "model/model_config.h"
 #include "train/train_options.h"
 
@@ -86,23 +87,8 @@ struct SplitSpec {
     double test = 0.05;
 };
 
-// The fields and defaults of data::OracleOptions, which cannot be used here because its
-// header (data/oracle_task.h) brings in LibTorch. Once OracleOptions has a torch-free header
-// of its own this becomes `using OracleSpec = data::OracleOptions;`.
-struct OracleSpec {
-    std::uint64_t seed = 7;
-    std::int64_t symbols = 128;           // vocabulary = symbols + 1 (EOS = symbols)
-    std::int64_t prefixTokens = 16;
-    std::int64_t continuationTokens = 24; // then EOS
-    std::int64_t teacherLayers = 1;
-    std::int64_t teacherHidden = 32;
-    std::int64_t teacherHeads = 4;
-    double teacherInitStd = 0.5;
-    double temperature = 1.0;
-    std::int64_t trainExamples = 20000;
-    std::int64_t validationExamples = 500;
-    std::int64_t testExamples = 500;
-};
+// The oracle task's options, as data::OracleOptions defines them (a torch-free header).
+using OracleSpec = data::OracleOptions;
 
 // Only the member matching `kind` is used.
 struct DatasetSpec {

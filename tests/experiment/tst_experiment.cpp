@@ -117,13 +117,13 @@ void TestExperiment::defaultsFilled()
     QCOMPARE(init.maxPositions, std::int64_t(512));
     QVERIFY(init.tieWordEmbeddings);
 
-    // data::OracleOptions' defaults (oracle_task.h), which OracleSpec mirrors.
+    // data::OracleOptions' defaults (oracle_options.h), which OracleSpec is.
     QVERIFY(config.dataset.kind == DatasetKind::Oracle);
     QCOMPARE(config.dataset.oracle.seed, std::uint64_t(7));
     QCOMPARE(config.dataset.oracle.symbols, std::int64_t(128));
     QCOMPARE(config.dataset.oracle.prefixTokens, std::int64_t(16));
     QCOMPARE(config.dataset.oracle.continuationTokens, std::int64_t(24));
-    QCOMPARE(config.dataset.oracle.teacherInitStd, 0.5);
+    QCOMPARE(config.dataset.oracle.teacherInitStd, 0.7);
     QCOMPARE(config.dataset.oracle.trainExamples, std::int64_t(20000));
     QCOMPARE(config.dataset.maxPrefixTokens, std::int64_t(256));
     QCOMPARE(config.dataset.splits.validation, 0.05);

@@ -1,0 +1,217 @@
+#include "cli_common.h"
+#include "progress.h"
+
+#include "engine/experiment.h"
+#include "engine/run_session.h"
+#include "util/log.h"
+#include "util/paths.h"
+
+#include <atomic>
+#include <csignal>
+#include <ctime>
+#include <iomanip>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+namespace cpo::cli {
+namespace {
+
+struct RunOptions {
+    CommonOptions common;
+    std::string experiment;
+    std::vector<std::string> overrides;
+    std::string out;
+    double stepsScale = 1.0;
+    bool events = false;
+};
+
+// The session a Ctrl-C should stop. A signal handler can only touch lock-free atomics, and
+// requestStop() is one atomic store; this is the one piece of process-wide state the CLI has.
+std::atomic<engine::RunSession*> g_interruptible{nullptr};
+
+extern "C" void onInterrupt(int)
+{
+    if (auto* session = g_interruptible.load())
+        session->requestStop();
+    std::signal(SIGINT, SIG_DFL); // a second Ctrl-C ends the process at once
+}
+
+std::string timestamp()
+{
+    const std::time_t now = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&now, &local);
+    std::ostringstream text;
+    text << std::put_time(&local, "%Y%m%d-%H%M%S");
+    return text.str();
+}
+
+std::filesystem::path runDirectory(const RunOptions& options,
+                                   const engine::ExperimentConfig& config)
+{
+    if (!options.out.empty())
+        return options.out;
+    if (!config.outputDir.empty())
+        return config.outputDir;
+    return defaultRunsDirectory() / (config.name + "-" + timestamp());
+}
+
+std::string fixed(double value, int digits)
+{
+    std::ostringstream text;
+    text << std::fixed << std::setprecision(digits) << value;
+    return text.str();
+}
+
+// JSON of one event for --events: {"event": NAME, ...fields}.
+nlohmann::json eventJson(const engine::RunEvent& event)
+{
+    return std::visit(
+        [](const auto& e) -> nlohmann::json {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<T, engine::StatusMessage>)
+                return {{"event", "status"}, {"text", e.text}};
+            else if constexpr (std::is_same_v<T, engine::DataPrepared>)
+                return {{"event", "data"}, {"description", e.description}, {"train", e.train},
+                        {"validation", e.validation}, {"test", e.test}};
+            else if constexpr (std::is_same_v<T, engine::ModelPrepared>)
+                return {{"event", "model"}, {"description", e.description}, {"params", e.params}};
+            else if constexpr (std::is_same_v<T, engine::PhaseStarted>)
+                return {{"event", "phase_started"}, {"phase", e.phase}, {"steps", e.steps}};
+            else if constexpr (std::is_same_v<T, train::StepMetrics>)
+                return {{"event", "step"},       {"step", e.step},
+                        {"loss", e.loss},         {"lr", e.lr},
+                        {"grad_norm", e.gradNorm}, {"tokens_per_s", e.tokensPerSecond},
+                        {"elapsed_s", e.elapsedSeconds}};
+            else if constexpr (std::is_same_v<T, train::ValidationMetrics>)
+                return {{"event", "validation"}, {"step", e.step}, {"loss", e.loss},
+                        {"perplexity", e.perplexity}, {"tokens", e.tokens}};
+            else if constexpr (std::is_same_v<T, train::CheckpointSaved>)
+                return {{"event", "checkpoint"}, {"step", e.step}, {"path", e.path.string()}};
+            else if constexpr (std::is_same_v<T, engine::PhaseEnded>)
+                return {{"event", "phase_ended"}, {"phase", e.phase},
+                        {"outcome", train::toString(e.outcome)}, {"step", e.step},
+                        {"seconds", e.seconds}, {"message", e.message}};
+            else
+                return {{"event", "alert"}, {"kind", e.kind}, {"message", e.message}};
+        },
+        event);
+}
+
+// Shows a run to a person on stderr: stage lines, a progress bar per phase, validations.
+class RunDisplay {
+public:
+    void operator()(const engine::RunEvent& event)
+    {
+        auto log = log::get("run");
+        std::visit(
+            [&](const auto& e) {
+                using T = std::decay_t<decltype(e)>;
+                if constexpr (std::is_same_v<T, engine::StatusMessage>) {
+                    log->info("{}", e.text);
+                } else if constexpr (std::is_same_v<T, engine::DataPrepared>) {
+                    log->info("data: {}", e.description);
+                } else if constexpr (std::is_same_v<T, engine::ModelPrepared>) {
+                    log->info("model: {} ({} parameters)", e.description, e.params);
+                } else if constexpr (std::is_same_v<T, engine::PhaseStarted>) {
+                    log->info("{} phase: {} steps", e.phase, e.steps);
+                    m_progress.emplace(e.phase, e.steps);
+                } else if constexpr (std::is_same_v<T, train::StepMetrics>) {
+                    m_lastLoss = e.loss;
+                    if (m_progress)
+                        m_progress->update(e.step, detail(e));
+                } else if constexpr (std::is_same_v<T, train::ValidationMetrics>) {
+                    m_validation = "val " + fixed(e.loss, 3) + " ppl " + fixed(e.perplexity, 2);
+                } else if constexpr (std::is_same_v<T, engine::PhaseEnded>) {
+                    if (m_progress)
+                        m_progress->finish("loss " + fixed(m_lastLoss, 3) + "  " + m_validation);
+                    m_progress.reset();
+                    log->info("{} phase {} at step {} in {}", e.phase,
+                              train::toString(e.outcome), e.step, formatDuration(e.seconds));
+                    if (!e.message.empty() && e.outcome != train::PhaseOutcome::Finished)
+                        log->warn("{}", e.message);
+                } else if constexpr (std::is_same_v<T, engine::Alert>) {
+                    log->warn("{}", e.message);
+                }
+            },
+            event);
+    }
+
+private:
+    std::string detail(const train::StepMetrics& e) const
+    {
+        std::ostringstream lr;
+        lr << std::setprecision(2) << std::scientific << e.lr;
+        return "loss " + fixed(e.loss, 3) + "  lr " + lr.str() + "  " +
+               fixed(e.tokensPerSecond, 0) + " tok/s  " + m_validation;
+    }
+
+    std::optional<Progress> m_progress;
+    double m_lastLoss = 0.0;
+    std::string m_validation;
+};
+
+int runExperiment(const RunOptions& options)
+{
+    applyCommonOptions(options.common);
+    warnIfReferenceBlas();
+    auto config = engine::loadExperiment(options.experiment, options.overrides);
+    if (options.stepsScale != 1.0)
+        engine::scaleSteps(config, options.stepsScale);
+    const auto runDir = runDirectory(options, config);
+    log::get("run")->info("experiment '{}' → {}", config.name, runDir.string());
+
+    engine::RunSession session(config, runDir);
+    RunDisplay display;
+    session.setEventCallback([&](const engine::RunEvent& event) {
+        if (options.events)
+            printJson(eventJson(event));
+        else
+            display(event);
+    });
+    g_interruptible = &session;
+    std::signal(SIGINT, onInterrupt);
+    const auto summary = session.run();
+    std::signal(SIGINT, SIG_DFL);
+    g_interruptible = nullptr;
+
+    printJson(summary.toJson());
+    switch (summary.outcome) {
+    case engine::RunOutcome::Finished:
+        return 0;
+    case engine::RunOutcome::Stopped:
+        log::get("run")->warn("stopped: {}", summary.message);
+        return 130;
+    case engine::RunOutcome::Failed:
+        break;
+    }
+    log::get("run")->error("{}", summary.message);
+    return 1;
+}
+
+} // namespace
+
+void addRunCommand(CLI::App& app, Action& action)
+{
+    auto options = std::make_shared<RunOptions>();
+    auto* command = app.add_subcommand(
+        "run", "Run an experiment's phases headless; ends with one JSON summary line on stdout");
+    command->add_option("experiment", options->experiment, "Experiment file (JSON, // comments)")
+        ->required();
+    command->add_option("--set", options->overrides,
+                        "Override a field: key.path=value (value as JSON, else a string); "
+                        "repeatable, e.g. --set mle.steps=100 --set cpo=null");
+    command->add_option("--out", options->out,
+                        "Run folder (default: experiment output.dir, else "
+                        "$XDG_DATA_HOME/cpo-studio/runs/NAME-TIME)");
+    command->add_option("--steps-scale", options->stepsScale,
+                        "Multiply every phase's step counts, e.g. 0.1 for a quick try")
+        ->check(CLI::PositiveNumber);
+    command->add_flag("--events", options->events,
+                      "Print every event as one JSON line on stdout (then the summary line)");
+    addCommonOptions(*command, options->common);
+    command->callback([options, &action] { action = [options] { return runExperiment(*options); }; });
+}
+
+} // namespace cpo::cli

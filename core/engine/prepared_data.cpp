@@ -1,0 +1,213 @@
+#include "engine/prepared_data.h"
+
+#include "data/debian_packages.h"
+#include "data/instruction_jsonl.h"
+#include "data/splits.h"
+#include "data/text_corpus.h"
+#include "tokenize/sentencepiece_tokenizer.h"
+#include "util/error.h"
+
+#include <algorithm>
+#include <fstream>
+
+namespace cpo::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+data::SplitFractions fractions(const SplitSpec& splits)
+{
+    return {1.0 - splits.validation - splits.test, splits.validation, splits.test};
+}
+
+data::InstructionJsonlOptions instructionOptions(const InstructionJsonlSpec& spec)
+{
+    data::InstructionJsonlOptions options;
+    if (spec.fieldsPreset.empty())
+        options.fields = {spec.fields.instruction, spec.fields.context, spec.fields.response,
+                          spec.fields.category};
+    else
+        options.fields = data::FieldMapping::preset(spec.fieldsPreset);
+    options.prompt.withContext = spec.promptTemplate;
+    options.prompt.withoutContext = spec.promptTemplateNoContext;
+    options.maxBadFraction = spec.maxBadFraction;
+    return options;
+}
+
+// One line per text: SentencePiece reads its corpus line by line.
+fs::path writeCorpus(const std::vector<data::TextExample>& examples, const fs::path& file)
+{
+    fs::create_directories(file.parent_path());
+    std::ofstream out(file, std::ios::binary);
+    for (const auto& example : examples)
+        out << example.prompt << '\n' << example.continuation << '\n';
+    if (!out)
+        throw Error(file.string() + ": cannot write the tokenizer training corpus");
+    return file;
+}
+
+// A folder of .txt files is concatenated, in name order, for SentencePiece.
+fs::path corpusFileFor(const fs::path& path, const fs::path& runDir)
+{
+    if (!fs::is_directory(path))
+        return path;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(path))
+        if (entry.is_regular_file() && entry.path().extension() == ".txt")
+            files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    const fs::path joined = runDir / "tokenizer" / "corpus.txt";
+    fs::create_directories(joined.parent_path());
+    std::ofstream out(joined, std::ios::binary);
+    for (const auto& file : files)
+        out << std::ifstream(file, std::ios::binary).rdbuf() << '\n';
+    return joined;
+}
+
+std::shared_ptr<const tokenize::Tokenizer>
+trainedTokenizer(const SentencePieceTrainSpec& spec, const fs::path& corpus,
+                 const fs::path& runDir, const StatusCallback& status)
+{
+    status("training a SentencePiece BPE tokenizer (vocabulary " +
+           std::to_string(spec.vocabSize) + ") on " + corpus.string());
+    tokenize::SentencePieceTrainingOptions options;
+    options.corpus = corpus;
+    options.modelPrefix = runDir / "tokenizer" / "spm";
+    options.vocabSize = static_cast<int>(spec.vocabSize);
+    options.characterCoverage = spec.characterCoverage;
+    fs::create_directories(options.modelPrefix.parent_path());
+    return tokenize::loadTokenizer(tokenize::trainSentencePiece(options));
+}
+
+// The tokenizer an experiment names; `corpus` makes the training text when one is trained.
+std::shared_ptr<const tokenize::Tokenizer>
+resolveTokenizer(const ExperimentConfig& config, const fs::path& runDir,
+                 const std::function<fs::path()>& corpus, const StatusCallback& status)
+{
+    if (config.tokenizer && !config.tokenizer->path.empty())
+        return tokenize::loadTokenizer(config.tokenizer->path);
+    if (config.tokenizer && config.tokenizer->trainSentencePiece)
+        return trainedTokenizer(*config.tokenizer->trainSentencePiece, corpus(), runDir, status);
+    if (!config.model.path.empty())
+        return tokenize::loadTokenizer(config.model.path);
+    throw Error("experiment '" + config.name + "': no tokenizer: set tokenizer.path, "
+                "tokenizer.train_sentencepiece, or model.path to a folder with tokenizer files");
+}
+
+// Tokenizes and splits text examples, with `tokenizer` or else the one the config names.
+PreparedData fromTexts(const ExperimentConfig& config, std::vector<data::TextExample> texts,
+                       const fs::path& runDir, const StatusCallback& status,
+                       std::shared_ptr<const tokenize::Tokenizer> tokenizer = {})
+{
+    PreparedData prepared;
+    prepared.tokenizer =
+        tokenizer ? std::move(tokenizer)
+                  : resolveTokenizer(
+                        config, runDir,
+                        [&] { return writeCorpus(texts, runDir / "tokenizer" / "corpus.txt"); },
+                        status);
+    const auto& spec = config.dataset;
+    auto tokenized = data::tokenizeExamples(
+        texts, *prepared.tokenizer,
+        {static_cast<std::size_t>(spec.maxPrefixTokens),
+         static_cast<std::size_t>(spec.maxContinuationTokens)});
+    auto splits = data::splitExamples(std::move(tokenized.examples), fractions(spec.splits),
+                                      config.seed);
+    prepared.train = std::move(splits.train);
+    prepared.validation = std::move(splits.validation);
+    prepared.test = std::move(splits.test);
+    return prepared;
+}
+
+PreparedData prepareOracle(const ExperimentConfig& config, const fs::path& runDir,
+                           const StatusCallback& status)
+{
+    const auto& spec = config.dataset.oracle;
+    const data::OracleOptions& options = spec;
+    status("sampling the oracle task from its teacher (seed " + std::to_string(spec.seed) + ")");
+    auto task = std::make_shared<data::OracleTask>(options);
+    task->save(runDir / "teacher");
+
+    PreparedData prepared;
+    prepared.tokenizer = std::make_shared<data::OracleTokenizer>(options.symbols);
+    prepared.train = task->examples(data::Split::Train);
+    prepared.validation = task->examples(data::Split::Validation);
+    prepared.test = task->examples(data::Split::Test);
+    prepared.oracle = std::move(task);
+    return prepared;
+}
+
+PreparedData prepareDebian(const ExperimentConfig& config, const fs::path& runDir,
+                           const StatusCallback& status)
+{
+    const auto& spec = config.dataset.debianPackages;
+    data::DebianDatasetOptions options;
+    options.listsDir = spec.listsDir;
+    options.outputJsonl = runDir / "data" / "debian-packages.jsonl";
+    options.outputCorpus = runDir / "data" / "debian-packages.txt";
+    options.sampleSize = static_cast<std::size_t>(spec.examples);
+    fs::create_directories(options.outputJsonl.parent_path());
+    status("building the Debian packages dataset from " + spec.listsDir);
+    const auto report = data::buildDebianPackagesDataset(options);
+    if (report.written == 0)
+        throw Error("dataset.debian_packages: no package descriptions found under " +
+                    spec.listsDir + " (run `apt-get update` first, or point lists_dir at a "
+                    "folder of *_Packages files)");
+    auto loaded = data::loadInstructionJsonl(options.outputJsonl, {});
+    // A trained tokenizer learns from the clean descriptions, not the templated prompts.
+    std::shared_ptr<const tokenize::Tokenizer> tokenizer;
+    if (config.tokenizer && config.tokenizer->trainSentencePiece)
+        tokenizer = trainedTokenizer(*config.tokenizer->trainSentencePiece, options.outputCorpus,
+                                     runDir, status);
+    return fromTexts(config, std::move(loaded.examples), runDir, status, std::move(tokenizer));
+}
+
+} // namespace
+
+PreparedData prepareData(const ExperimentConfig& config, const fs::path& runDir,
+                         const StatusCallback& status)
+{
+    const auto& spec = config.dataset;
+    PreparedData prepared;
+    switch (spec.kind) {
+    case DatasetKind::Oracle:
+        prepared = prepareOracle(config, runDir, status);
+        break;
+    case DatasetKind::InstructionJsonl: {
+        auto loaded = data::loadInstructionJsonl(spec.instructionJsonl.path,
+                                                 instructionOptions(spec.instructionJsonl));
+        prepared = fromTexts(config, std::move(loaded.examples), runDir, status);
+        break;
+    }
+    case DatasetKind::TextCorpus: {
+        prepared.tokenizer = resolveTokenizer(
+            config, runDir, [&] { return corpusFileFor(spec.textCorpus.path, runDir); }, status);
+        data::TextCorpusOptions options;
+        options.path = spec.textCorpus.path;
+        options.prefixTokens = static_cast<std::size_t>(spec.textCorpus.prefixTokens);
+        options.continuationTokens = static_cast<std::size_t>(spec.textCorpus.continuationTokens);
+        options.stride = static_cast<std::size_t>(spec.textCorpus.stride);
+        auto corpus = data::loadTextCorpus(options, *prepared.tokenizer);
+        auto splits = data::splitExamples(std::move(corpus.examples), fractions(spec.splits),
+                                          config.seed);
+        prepared.train = std::move(splits.train);
+        prepared.validation = std::move(splits.validation);
+        prepared.test = std::move(splits.test);
+        break;
+    }
+    case DatasetKind::DebianPackages:
+        prepared = prepareDebian(config, runDir, status);
+        break;
+    }
+    if (prepared.train.empty())
+        throw Error("experiment '" + config.name + "': the training split is empty; check the "
+                    "dataset section and dataset.splits");
+    prepared.description = std::string(toString(spec.kind)) + " — " +
+                           std::to_string(prepared.train.size()) + " train / " +
+                           std::to_string(prepared.validation.size()) + " validation / " +
+                           std::to_string(prepared.test.size()) + " test examples, " +
+                           prepared.tokenizer->describe();
+    return prepared;
+}
+
+} // namespace cpo::engine

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "data/examples.h"
+#include "data/oracle_task.h"
+#include "engine/experiment.h"
+#include "tokenize/tokenizer.h"
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cpo::engine {
+
+// An experiment's data made ready for training: its tokenizer and the tokenized splits, and
+// for the oracle task the teacher that generated them (the exact judge).
+struct PreparedData {
+    std::shared_ptr<const tokenize::Tokenizer> tokenizer;
+    std::vector<data::TokenizedExample> train;
+    std::vector<data::TokenizedExample> validation;
+    std::vector<data::TokenizedExample> test;
+    std::shared_ptr<const data::OracleTask> oracle; // null unless dataset.kind is oracle
+    std::string description;                        // one line for logs and the summary
+};
+
+using StatusCallback = std::function<void(const std::string& message)>;
+
+// Builds the dataset the experiment names, writing what it makes (the oracle teacher, the
+// Debian packages JSONL, a trained SentencePiece model) under runDir so a run is complete
+// on its own. Throws cpo::Error naming the file or field when data cannot be had.
+PreparedData prepareData(const ExperimentConfig& config, const std::filesystem::path& runDir,
+                         const StatusCallback& status);
+
+} // namespace cpo::engine

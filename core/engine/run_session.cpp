@@ -1,0 +1,237 @@
+#include "engine/run_session.h"
+
+#include "engine/prepared_data.h"
+#include "model/device.h"
+#include "model/hf_folder.h"
+#include "util/error.h"
+
+#include <c10/util/Exception.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+
+namespace cpo::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+double secondsSince(std::chrono::steady_clock::time_point start)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+model::ModelConfig initConfig(const ModelInitSpec& spec, const tokenize::Tokenizer& tokenizer)
+{
+    model::ModelConfig config;
+    config.arch = spec.arch;
+    config.vocabSize = tokenizer.vocabSize();
+    config.hiddenSize = spec.hiddenSize;
+    config.numLayers = spec.numLayers;
+    config.numHeads = spec.numHeads;
+    config.numKeyValueHeads = spec.numKeyValueHeads;
+    config.intermediateSize = spec.intermediateSize;
+    config.maxPositions = spec.maxPositions;
+    config.ropeTheta = spec.ropeTheta;
+    config.tieWordEmbeddings = spec.tieWordEmbeddings;
+    if (const auto eos = tokenizer.eosId())
+        config.eosTokenId = *eos;
+    if (const auto bos = tokenizer.bosId())
+        config.bosTokenId = *bos;
+    config.validate();
+    return config;
+}
+
+// Every token must be in the model's vocabulary, and (GPT-2's learned positions end at
+// maxPositions) every example must fit.
+void checkExamplesFit(const model::ModelConfig& config, const PreparedData& data)
+{
+    std::size_t longest = 0;
+    for (const auto* split : {&data.train, &data.validation, &data.test}) {
+        for (const auto& example : *split) {
+            longest = std::max(longest, example.prefix.size() + example.continuation.size());
+            for (const auto* part : {&example.prefix, &example.continuation})
+                for (const auto id : *part)
+                    if (id < 0 || id >= config.vocabSize)
+                        throw Error("token id " + std::to_string(id) +
+                                    " of the data is outside the model's vocabulary of " +
+                                    std::to_string(config.vocabSize) +
+                                    ": the tokenizer does not belong to this model");
+        }
+    }
+    if (config.arch == model::Architecture::Gpt2 &&
+        static_cast<std::int64_t>(longest) > config.maxPositions)
+        throw Error("the longest example has " + std::to_string(longest) +
+                    " tokens but the model has " + std::to_string(config.maxPositions) +
+                    " positions: raise model.init.max_positions or lower "
+                    "dataset.max_prefix_tokens / dataset.max_continuation_tokens");
+}
+
+std::int64_t scaled(std::int64_t value, double factor)
+{
+    if (value <= 0)
+        return value;
+    return std::max<std::int64_t>(1, std::llround(static_cast<double>(value) * factor));
+}
+
+} // namespace
+
+std::string_view toString(RunOutcome outcome)
+{
+    switch (outcome) {
+    case RunOutcome::Finished:
+        return "finished";
+    case RunOutcome::Stopped:
+        return "stopped";
+    case RunOutcome::Failed:
+        return "failed";
+    }
+    return "failed";
+}
+
+nlohmann::json RunSummary::toJson() const
+{
+    nlohmann::json phasesJson = nlohmann::json::object();
+    for (const auto& phase : phases) {
+        nlohmann::json entry{{"outcome", train::toString(phase.outcome)},
+                             {"steps", phase.step},
+                             {"seconds", phase.seconds}};
+        if (!phase.message.empty())
+            entry["message"] = phase.message;
+        if (phase.validation) {
+            entry["validation_loss"] = phase.validation->loss;
+            entry["validation_perplexity"] = phase.validation->perplexity;
+        }
+        if (phase.checkpoint)
+            entry["checkpoint"] = phase.checkpoint->string();
+        phasesJson[phase.phase] = entry;
+    }
+    nlohmann::json json{{"status", toString(outcome)}, {"run_dir", runDir.string()},
+                        {"config_hash", configHash}, {"seconds", seconds},
+                        {"phases", phasesJson}};
+    if (!message.empty())
+        json["message"] = message;
+    return json;
+}
+
+RunSession::RunSession(ExperimentConfig config, fs::path runDir)
+    : m_config(std::move(config)), m_runDir(std::move(runDir))
+{
+}
+
+void RunSession::emit(const RunEvent& event) const
+{
+    if (m_onEvent)
+        m_onEvent(event);
+}
+
+RunSummary RunSession::run()
+{
+    const auto start = std::chrono::steady_clock::now();
+    RunSummary summary;
+    try {
+        summary = runPhases();
+    } catch (const Error& e) {
+        summary.outcome = RunOutcome::Failed;
+        summary.message = e.what();
+    } catch (const c10::Error& e) {
+        summary.outcome = RunOutcome::Failed;
+        const std::string what = e.what_without_backtrace();
+        summary.message = "LibTorch: " + what.substr(0, what.find('\n'));
+    } catch (const std::exception& e) {
+        summary.outcome = RunOutcome::Failed;
+        summary.message = e.what();
+    }
+    summary.runDir = m_runDir;
+    summary.configHash = configHash(m_config);
+    summary.seconds = secondsSince(start);
+    return summary;
+}
+
+RunSummary RunSession::runPhases()
+{
+    RunSummary summary;
+    fs::create_directories(m_runDir);
+    {
+        std::ofstream out(m_runDir / "experiment.json");
+        out << toJson(m_config).dump(2) << '\n';
+    }
+    torch::manual_seed(m_config.seed);
+    if (m_config.threads > 0)
+        torch::set_num_threads(static_cast<int>(m_config.threads));
+    const auto device = model::parseDevice(m_config.device);
+
+    auto data = prepareData(m_config, m_runDir,
+                            [this](const std::string& text) { emit(StatusMessage{text}); });
+    emit(DataPrepared{data.description, static_cast<std::int64_t>(data.train.size()),
+                      static_cast<std::int64_t>(data.validation.size()),
+                      static_cast<std::int64_t>(data.test.size())});
+
+    model::CausalLM lm;
+    if (m_config.model.init) {
+        torch::manual_seed(m_config.seed);
+        lm = model::createModel(initConfig(*m_config.model.init, *data.tokenizer));
+        lm->to(device);
+    } else {
+        lm = model::loadHfModel(m_config.model.path, device);
+    }
+    checkExamplesFit(lm->config(), data);
+    const auto params = model::countParameters(*lm);
+    emit(ModelPrepared{model::toString(lm->config().arch) + ", " +
+                           std::to_string(lm->config().numLayers) + " layers, d" +
+                           std::to_string(lm->config().hiddenSize) + ", vocabulary " +
+                           std::to_string(lm->config().vocabSize) + ", on " + device.str(),
+                       params});
+
+    if (m_config.mle) {
+        emit(PhaseStarted{"mle", m_config.mle->steps});
+        const auto phaseStart = std::chrono::steady_clock::now();
+        train::MleTrainer trainer(lm, data.train, data.validation, *m_config.mle,
+                                  m_runDir / "mle");
+        trainer.setStopFlag(&m_stopRequested);
+        trainer.setEventCallback([this](const train::MleEvent& event) {
+            std::visit([this](const auto& value) { emit(value); }, event);
+        });
+        const auto result = trainer.run();
+        PhaseEnded ended{"mle",          result.outcome,          result.step,
+                         secondsSince(phaseStart), result.message, result.lastValidation,
+                         result.lastCheckpoint};
+        emit(ended);
+        summary.phases.push_back(ended);
+        if (result.outcome != train::PhaseOutcome::Finished) {
+            summary.outcome = result.outcome == train::PhaseOutcome::Stopped ? RunOutcome::Stopped
+                                                                             : RunOutcome::Failed;
+            summary.message = result.message;
+            return summary;
+        }
+    }
+    if (m_config.cpo) {
+        const std::string message =
+            "the CPO phase is not available in this build yet; the run ends after MLE";
+        emit(Alert{"phase_unavailable", message});
+    }
+    return summary;
+}
+
+void scaleSteps(ExperimentConfig& config, double factor)
+{
+    if (!(factor > 0.0))
+        throw Error("--steps-scale must be > 0");
+    if (config.mle) {
+        auto& mle = *config.mle;
+        mle.steps = scaled(mle.steps, factor);
+        mle.optimizer.warmupSteps = std::min(scaled(mle.optimizer.warmupSteps, factor), mle.steps);
+        mle.evalEvery = scaled(mle.evalEvery, factor);
+        mle.checkpointEvery = scaled(mle.checkpointEvery, factor);
+    }
+    if (config.cpo) {
+        auto& cpo = *config.cpo;
+        cpo.steps = scaled(cpo.steps, factor);
+        cpo.optimizer.warmupSteps = std::min(scaled(cpo.optimizer.warmupSteps, factor), cpo.steps);
+        cpo.samplesEvery = scaled(cpo.samplesEvery, factor);
+        cpo.checkpointEvery = scaled(cpo.checkpointEvery, factor);
+        cpo.evalEvery = scaled(cpo.evalEvery, factor);
+    }
+}
+
+} // namespace cpo::engine

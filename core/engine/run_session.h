@@ -1,0 +1,97 @@
+#pragma once
+
+#include "engine/experiment.h"
+#include "train/mle_trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace cpo::engine {
+
+// Events of a run, in the order they happen; plain values, safe to queue to another thread.
+struct StatusMessage {
+    std::string text; // a stage the run entered, e.g. "training a SentencePiece tokenizer"
+};
+struct DataPrepared {
+    std::string description;
+    std::int64_t train = 0;
+    std::int64_t validation = 0;
+    std::int64_t test = 0;
+};
+struct ModelPrepared {
+    std::string description;
+    std::int64_t params = 0;
+};
+struct PhaseStarted {
+    std::string phase; // "mle" | "cpo"
+    std::int64_t steps = 0;
+};
+struct PhaseEnded {
+    std::string phase;
+    train::PhaseOutcome outcome = train::PhaseOutcome::Finished;
+    std::int64_t step = 0;
+    double seconds = 0.0;
+    std::string message;
+    std::optional<train::ValidationMetrics> validation;
+    std::optional<std::filesystem::path> checkpoint;
+};
+struct Alert {
+    std::string kind;
+    std::string message;
+};
+using RunEvent = std::variant<StatusMessage, DataPrepared, ModelPrepared, PhaseStarted,
+                              train::StepMetrics, train::ValidationMetrics,
+                              train::CheckpointSaved, PhaseEnded, Alert>;
+using RunEventCallback = std::function<void(const RunEvent&)>;
+
+enum class RunOutcome { Finished, Stopped, Failed };
+std::string_view toString(RunOutcome outcome); // "finished" | "stopped" | "failed"
+
+struct RunSummary {
+    RunOutcome outcome = RunOutcome::Finished;
+    std::string message; // why it failed or stopped
+    std::filesystem::path runDir;
+    std::string configHash;
+    std::vector<PhaseEnded> phases;
+    double seconds = 0.0;
+
+    nlohmann::json toJson() const;
+};
+
+// Walks an experiment's phases on the caller's thread: data, model, MLE (then CPO, once that
+// phase exists), emitting events as it goes. Everything it writes lands under runDir:
+// the canonical experiment.json, the data it made, checkpoints per phase.
+class RunSession {
+public:
+    RunSession(ExperimentConfig config, std::filesystem::path runDir);
+
+    void setEventCallback(RunEventCallback callback) { m_onEvent = std::move(callback); }
+    // Thread-safe: the running phase finishes its step, checkpoints and stops.
+    void requestStop() { m_stopRequested = true; }
+
+    // Never throws for a bad experiment or data: the summary says Failed with the message.
+    RunSummary run();
+
+private:
+    void emit(const RunEvent& event) const;
+    RunSummary runPhases();
+
+    ExperimentConfig m_config;
+    std::filesystem::path m_runDir;
+    RunEventCallback m_onEvent;
+    std::atomic<bool> m_stopRequested{false};
+};
+
+// Multiplies every phase's step counts (steps, warmup, evaluation and checkpoint intervals)
+// by `factor`, keeping each at least 1 where it was positive: a quick try of an experiment.
+void scaleSteps(ExperimentConfig& config, double factor);
+
+} // namespace cpo::engine

@@ -1,0 +1,230 @@
+// The `cpo` command line as a script sees it: JSON shapes on stdout, exit codes, one-line
+// errors on stderr. Runs the real binary (CPO_CLI) through QProcess.
+
+#include "test_env.h"
+
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QProcess>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QtTest>
+
+namespace {
+
+struct CliResult {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+CliResult runCpo(const QStringList& arguments, const QByteArray& input = {})
+{
+    QProcess process;
+    process.start(cpo::test::cliPath(), arguments);
+    if (!process.waitForStarted())
+        return {};
+    if (!input.isEmpty())
+        process.write(input);
+    process.closeWriteChannel();
+    process.waitForFinished(180000);
+    return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+}
+
+QJsonObject parseSingleJson(const QByteArray& out)
+{
+    QJsonParseError error;
+    const auto document = QJsonDocument::fromJson(out, &error);
+    if (error.error != QJsonParseError::NoError)
+        qWarning() << "stdout is not one JSON document:" << error.errorString() << out.left(300);
+    return document.object();
+}
+
+void writeFile(const QString& path, const QByteArray& content)
+{
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(content);
+}
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void initModelWritesHfFolder_data();
+    void initModelWritesHfFolder();
+    void logitsJsonHasOneRowPerToken();
+    void tokenizeJsonGivesIdsPerLine();
+    void generateJsonShape();
+    void benchJsonHasFigures();
+    void errorsAreOneLineAndNonZero_data();
+    void errorsAreOneLineAndNonZero();
+    void everySubcommandHasHelp_data();
+    void everySubcommandHasHelp();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_gpt2;
+};
+
+void TestCli::initTestCase()
+{
+    QVERIFY2(QFileInfo::exists(cpo::test::cliPath()), "CPO_CLI must point at the cpo binary");
+    QVERIFY(m_dir.isValid());
+    writeFile(m_dir.filePath("gpt2.json"),
+              R"({"vocab_size": 50257, "n_embd": 32, "n_layer": 2, "n_head": 4,
+                  "n_positions": 64, "bos_token_id": 50256, "eos_token_id": 50256})");
+    writeFile(m_dir.filePath("llama.json"),
+              R"({"vocab_size": 300, "hidden_size": 32, "num_hidden_layers": 2,
+                  "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 64,
+                  "max_position_embeddings": 128})");
+    m_gpt2 = m_dir.filePath("gpt2-model");
+    const auto result = runCpo({"init-model", "--arch", "gpt2", "--config",
+                                m_dir.filePath("gpt2.json"), "--seed", "3", "--out", m_gpt2});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+}
+
+void TestCli::initModelWritesHfFolder_data()
+{
+    QTest::addColumn<QString>("arch");
+    QTest::newRow("gpt2") << "gpt2";
+    QTest::newRow("llama") << "llama";
+}
+
+void TestCli::initModelWritesHfFolder()
+{
+    QFETCH(QString, arch);
+    const QString out = m_dir.filePath("init-" + arch);
+    const auto result = runCpo({"init-model", "--arch", arch, "--config",
+                                m_dir.filePath(arch + ".json"), "--seed", "1", "--out", out,
+                                "--json"});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto json = parseSingleJson(result.out);
+    QCOMPARE(json["arch"].toString(), arch);
+    QVERIFY(json["params"].toInteger() > 0);
+    QVERIFY(QFileInfo::exists(out + "/config.json"));
+    QVERIFY(QFileInfo::exists(out + "/model.safetensors"));
+}
+
+void TestCli::logitsJsonHasOneRowPerToken()
+{
+    const auto result = runCpo({"logits", "--model", m_gpt2, "--tokens", "5,17,3", "--json"});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto rows = parseSingleJson(result.out)["logits"].toArray();
+    QCOMPARE(rows.size(), 3);
+    for (const auto& row : rows)
+        QCOMPARE(row.toArray().size(), 50257);
+    // Same seed, same weights: a second folder from the same seed gives identical logits.
+    const QString again = m_dir.filePath("gpt2-again");
+    QCOMPARE(runCpo({"init-model", "--arch", "gpt2", "--config", m_dir.filePath("gpt2.json"),
+                     "--seed", "3", "--out", again})
+                 .exitCode,
+             0);
+    const auto second = runCpo({"logits", "--model", again, "--tokens", "5,17,3", "--json"});
+    QCOMPARE(second.out, result.out);
+}
+
+void TestCli::tokenizeJsonGivesIdsPerLine()
+{
+    const QString data = cpo::test::sharedDataDir();
+    if (data.isEmpty())
+        QSKIP("../shared/data is absent (set CPO_TEST_DATA_DIR): no GPT-2 vocabulary to test");
+    const auto result = runCpo({"tokenize", "--tokenizer", data + "/gpt2-bpe", "--json"},
+                               "Hello world\n the\n<|endoftext|>\n");
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto ids = parseSingleJson(result.out)["ids"].toArray();
+    QCOMPARE(ids.size(), 3);
+    QCOMPARE(ids[0].toArray(), QJsonArray({15496, 995}));
+    QCOMPARE(ids[1].toArray(), QJsonArray({262}));
+    QCOMPARE(ids[2].toArray(), QJsonArray({27, 91, 437, 1659, 5239, 91, 29}));
+    const auto special = runCpo(
+        {"tokenize", "--tokenizer", data + "/gpt2-bpe", "--special", "--json"},
+        "<|endoftext|>\n");
+    QCOMPARE(parseSingleJson(special.out)["ids"].toArray()[0].toArray(), QJsonArray({50256}));
+}
+
+void TestCli::generateJsonShape()
+{
+    const QString data = cpo::test::sharedDataDir();
+    if (data.isEmpty())
+        QSKIP("../shared/data is absent (set CPO_TEST_DATA_DIR): no GPT-2 vocabulary to test");
+    const QStringList arguments{"generate", "--model", m_gpt2, "--tokenizer",
+                                data + "/gpt2-bpe", "--prompt", "Hello world", "--max-new",
+                                "12", "--seed", "5", "--json"};
+    const auto result = runCpo(arguments);
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto json = parseSingleJson(result.out);
+    const auto tokens = json["tokens"].toArray();
+    QVERIFY(!tokens.isEmpty() && tokens.size() <= 12);
+    QCOMPARE(json["log_probs"].toArray().size(), tokens.size());
+    QCOMPARE(json["prompt_tokens"].toArray(), QJsonArray({15496, 995}));
+    for (const auto& logProb : json["log_probs"].toArray())
+        QVERIFY(logProb.toDouble() <= 0.0);
+    QCOMPARE(runCpo(arguments).out, result.out); // same seed, same continuation
+}
+
+void TestCli::benchJsonHasFigures()
+{
+    const auto result = runCpo({"bench", "--steps", "1", "--json"});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto json = parseSingleJson(result.out);
+    for (const char* key : {"mle_tokens_per_s", "matmul_gflops", "mfu", "params", "threads"})
+        QVERIFY2(json[key].toDouble() > 0, key);
+    QVERIFY(json["mfu"].toDouble() < 1.0);
+    QVERIFY(!json["blas"].toString().isEmpty());
+}
+
+void TestCli::errorsAreOneLineAndNonZero_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("missing model folder")
+        << QStringList{"logits", "--model", "/nonexistent/model", "--tokens", "1"}
+        << "/nonexistent/model";
+    QTest::newRow("bad token list")
+        << QStringList{"logits", "--model", "/tmp", "--tokens", "1,x"} << "--tokens";
+    QTest::newRow("unknown flag")
+        << QStringList{"logits", "--model", "x", "--tokens", "1", "--modle", "x"} << "--modle";
+    QTest::newRow("unknown subcommand") << QStringList{"trian"} << "trian";
+    QTest::newRow("missing tokenizer")
+        << QStringList{"tokenize", "--tokenizer", "/nonexistent/tok"} << "/nonexistent/tok";
+    QTest::newRow("bad arch") << QStringList{"init-model", "--arch", "bert", "--config", "x",
+                                             "--out", "y"}
+                              << "bert";
+    QTest::newRow("cuda without cuda")
+        << QStringList{"bench", "--device", "cuda:7"} << "cuda:7";
+}
+
+void TestCli::errorsAreOneLineAndNonZero()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, mentions);
+    const auto result = runCpo(arguments);
+    QVERIFY(result.exitCode != 0);
+    QVERIFY(result.out.isEmpty());
+    const QString err = QString::fromUtf8(result.err).trimmed();
+    const auto lines = err.split('\n');
+    QVERIFY2(lines.size() == 1, qPrintable("expected one line, got: " + err));
+    QVERIFY2(err.contains(mentions), qPrintable(err));
+}
+
+void TestCli::everySubcommandHasHelp_data()
+{
+    QTest::addColumn<QString>("command");
+    for (const char* command : {"init-model", "logits", "tokenize", "generate", "bench"})
+        QTest::newRow(command) << command;
+}
+
+void TestCli::everySubcommandHasHelp()
+{
+    QFETCH(QString, command);
+    const auto result = runCpo({command, "--help"});
+    QCOMPARE(result.exitCode, 0);
+    QVERIFY(result.out.contains("--json"));
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
