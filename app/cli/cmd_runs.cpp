@@ -1,0 +1,460 @@
+// `cpo runs`: the run store seen from the command line: list, show, export and delete runs.
+// Reading commands open the store read-only, so they are safe while a run is writing to it.
+
+#include "cli_common.h"
+
+#include "store/export.h"
+#include "store/run_store.h"
+#include "util/error.h"
+#include "util/paths.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <ctime>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace cpo::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using store::RunRecord;
+using store::RunStore;
+
+struct RunsOptions {
+    CommonOptions common;
+    std::string db; // empty: cpo::defaultDatabasePath()
+    std::int64_t runId = 0;
+};
+
+struct ExportOptions {
+    std::string db;
+    std::int64_t runId = 0;
+    std::string csv;
+    std::string json;
+    std::string experiment;
+};
+
+struct DeleteOptions {
+    CommonOptions common;
+    std::string db;
+    std::int64_t runId = 0;
+    bool yes = false;
+};
+
+fs::path storePath(const std::string& db)
+{
+    return db.empty() ? defaultDatabasePath() : fs::path(db);
+}
+
+// Checked here because SQLite's own message for a missing read-only file ("unable to open
+// database file") does not tell a new user that the store appears with the first run, and a
+// read-write open would silently create an empty store to delete from.
+RunStore openStore(const fs::path& file, store::OpenMode mode)
+{
+    if (!fs::exists(file))
+        throw Error("no run store at " + file.string()
+                    + " yet: run `cpo run` first or pass --db");
+    return RunStore(file, mode);
+}
+
+RunRecord requireRun(RunStore& runs, std::int64_t runId)
+{
+    auto run = runs.getRun(runId);
+    if (!run)
+        throw Error("no run " + std::to_string(runId) + " in " + runs.database().file());
+    return *std::move(run);
+}
+
+template <typename T>
+nlohmann::json orNull(const std::optional<T>& value)
+{
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json textOrNull(const std::string& text)
+{
+    return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+}
+
+// NaN (a diverged loss) has no JSON spelling; null is what the metrics export writes too.
+nlohmann::json numberOrNull(double value)
+{
+    return std::isnan(value) ? nlohmann::json(nullptr) : nlohmann::json(value);
+}
+
+nlohmann::json runSummaryJson(const RunRecord& run)
+{
+    return {{"id", run.id},
+            {"name", run.name},
+            {"status", store::statusName(run.status)},
+            {"created_at", run.createdAt},
+            {"finished_at", orNull(run.finishedAt)},
+            {"config_hash", run.configHash},
+            {"parent_run_id", orNull(run.parentRunId)},
+            {"tags", run.tags},
+            {"error", textOrNull(run.error)}};
+}
+
+nlohmann::json runDetailJson(const RunRecord& run)
+{
+    auto json = runSummaryJson(run);
+    json["app_version"] = run.appVersion;
+    json["git_revision"] = run.gitRevision;
+    json["machine_info"] = run.machineInfo;
+    json["device_info"] = run.deviceInfo;
+    json["notes"] = run.notes;
+    json["owner_pid"] = orNull(run.ownerPid);
+    json["owner_host"] = textOrNull(run.ownerHost);
+    json["heartbeat"] = orNull(run.heartbeat);
+    return json;
+}
+
+std::string formatTime(std::int64_t unixMs)
+{
+    const std::time_t seconds = unixMs / 1000;
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    std::ostringstream text;
+    text << std::put_time(&local, "%Y-%m-%d %H:%M:%S");
+    return text.str();
+}
+
+std::string formatDuration(std::int64_t ms)
+{
+    const std::int64_t s = ms / 1000;
+    std::ostringstream text;
+    text << std::setfill('0');
+    if (s < 60)
+        text << std::fixed << std::setprecision(1) << static_cast<double>(ms) / 1000.0 << 's';
+    else if (s < 3600)
+        text << s / 60 << 'm' << std::setw(2) << s % 60 << 's';
+    else if (s < 86400)
+        text << s / 3600 << 'h' << std::setw(2) << s / 60 % 60 << 'm';
+    else
+        text << s / 86400 << 'd' << std::setw(2) << s / 3600 % 24 << 'h';
+    return text.str();
+}
+
+std::string formatNumber(double value)
+{
+    std::ostringstream text;
+    text << std::setprecision(6) << value;
+    return text.str();
+}
+
+std::string joined(const std::vector<std::string>& items, const char* separator)
+{
+    std::string text;
+    for (const auto& item : items)
+        text += (text.empty() ? "" : separator) + item;
+    return text;
+}
+
+// Prints rows as left-aligned columns two spaces apart, the first row being the header.
+void printTable(const std::vector<std::vector<std::string>>& rows)
+{
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows) {
+        widths.resize(std::max(widths.size(), row.size()));
+        for (std::size_t column = 0; column < row.size(); ++column)
+            widths[column] = std::max(widths[column], row[column].size());
+    }
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t column = 0; column < row.size(); ++column)
+            line += row[column] + std::string(widths[column] - row[column].size() + 2, ' ');
+        line.erase(line.find_last_not_of(' ') + 1);
+        std::cout << line << '\n';
+    }
+}
+
+void printRunTable(const std::vector<RunRecord>& runs)
+{
+    std::vector<std::vector<std::string>> rows{
+        {"ID", "NAME", "STATUS", "CREATED", "FINISHED", "DURATION"}};
+    for (const auto& run : runs) {
+        const auto& finished = run.finishedAt;
+        rows.push_back({std::to_string(run.id), run.name,
+                        std::string(store::statusName(run.status)), formatTime(run.createdAt),
+                        finished ? formatTime(*finished) : "-",
+                        finished ? formatDuration(*finished - run.createdAt) : "-"});
+    }
+    printTable(rows);
+}
+
+int runList(const RunsOptions& options)
+{
+    applyCommonOptions(options.common);
+    const auto file = storePath(options.db);
+    auto runs = openStore(file, store::OpenMode::ReadOnly);
+    const auto records = runs.listRuns();
+    if (options.common.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& run : records)
+            list.push_back(runSummaryJson(run));
+        printJson({{"runs", list}});
+    } else if (records.empty()) {
+        std::cout << "no runs in " << file.string() << " yet\n";
+    } else {
+        printRunTable(records);
+    }
+    return 0;
+}
+
+struct SeriesSummary {
+    std::string key;
+    std::size_t points = 0;
+    std::int64_t lastStep = 0;
+    double lastValue = 0.0;
+};
+
+// Reads each series whole: the store has no per-key summary query, and a series of a million
+// points reads in well under a second.
+std::vector<SeriesSummary> summarizeSeries(RunStore& runs, std::int64_t runId)
+{
+    std::vector<SeriesSummary> summaries;
+    for (const auto& key : runs.seriesKeys(runId)) {
+        const auto series = runs.readSeries(runId, key);
+        if (series.steps.empty())
+            continue; // its last point was deleted between the two reads
+        summaries.push_back(
+            {key, series.steps.size(), series.steps.back(), series.values.back()});
+    }
+    return summaries;
+}
+
+nlohmann::json checkpointJson(const std::optional<store::CheckpointRecord>& checkpoint)
+{
+    if (!checkpoint)
+        return nullptr;
+    return {{"id", checkpoint->id},          {"phase", checkpoint->phase},
+            {"step", checkpoint->step},      {"path", checkpoint->path},
+            {"sha256", checkpoint->sha256},  {"created_at", checkpoint->createdAt}};
+}
+
+void printRunDetails(const RunRecord& run)
+{
+    std::cout << "run " << run.id << ": " << run.name << " ("
+              << store::statusName(run.status) << ")\n";
+    std::cout << "  created     " << formatTime(run.createdAt) << '\n';
+    if (run.finishedAt)
+        std::cout << "  finished    " << formatTime(*run.finishedAt) << " (after "
+                  << formatDuration(*run.finishedAt - run.createdAt) << ")\n";
+    if (!run.configHash.empty())
+        std::cout << "  config hash " << run.configHash << '\n';
+    if (run.parentRunId)
+        std::cout << "  parent run  " << *run.parentRunId << '\n';
+    if (!run.tags.empty())
+        std::cout << "  tags        " << joined(run.tags, ", ") << '\n';
+    if (run.ownerPid)
+        std::cout << "  owner       pid " << *run.ownerPid
+                  << (run.ownerHost.empty() ? "" : " on " + run.ownerHost) << '\n';
+    if (!run.error.empty())
+        std::cout << "  error       " << run.error << '\n';
+}
+
+void printSeriesTable(const std::vector<SeriesSummary>& series)
+{
+    if (series.empty()) {
+        std::cout << "no metrics\n";
+        return;
+    }
+    std::vector<std::vector<std::string>> rows{{"SERIES", "POINTS", "LAST STEP", "LAST VALUE"}};
+    for (const auto& summary : series)
+        rows.push_back({summary.key, std::to_string(summary.points),
+                        std::to_string(summary.lastStep), formatNumber(summary.lastValue)});
+    printTable(rows);
+}
+
+int runShow(const RunsOptions& options)
+{
+    applyCommonOptions(options.common);
+    auto runs = openStore(storePath(options.db), store::OpenMode::ReadOnly);
+    // One snapshot, so a run being written shows series, checkpoint and alerts of one moment.
+    store::Transaction snapshot(runs.database(), store::TransactionKind::Read);
+    const auto run = requireRun(runs, options.runId);
+    const auto series = summarizeSeries(runs, run.id);
+    const auto checkpoint = runs.latestCheckpoint(run.id);
+    const auto alerts = runs.listAlerts(run.id).size();
+    if (options.common.json) {
+        nlohmann::json seriesJson = nlohmann::json::array();
+        for (const auto& summary : series)
+            seriesJson.push_back({{"key", summary.key},
+                                  {"points", summary.points},
+                                  {"last_step", summary.lastStep},
+                                  {"last_value", numberOrNull(summary.lastValue)}});
+        printJson({{"run", runDetailJson(run)},
+                   {"series", seriesJson},
+                   {"latest_checkpoint", checkpointJson(checkpoint)},
+                   {"alerts", alerts}});
+        return 0;
+    }
+    printRunDetails(run);
+    printSeriesTable(series);
+    if (checkpoint)
+        std::cout << "latest checkpoint: " << checkpoint->path << " (" << checkpoint->phase
+                  << " step " << checkpoint->step << ")\n";
+    else
+        std::cout << "no checkpoint\n";
+    std::cout << "alerts: " << alerts << '\n';
+    return 0;
+}
+
+int runExport(const ExportOptions& options)
+{
+    if (options.csv.empty() && options.json.empty() && options.experiment.empty())
+        throw Error("runs export: say what to write with --csv FILE, --json FILE and/or "
+                    "--experiment FILE");
+    auto runs = openStore(storePath(options.db), store::OpenMode::ReadOnly);
+    const auto run = requireRun(runs, options.runId);
+    const std::string what = "run " + std::to_string(run.id) + " (" + run.name + ")";
+    if (!options.csv.empty()) {
+        store::exportMetricsCsv(runs, run.id, options.csv);
+        std::cout << "wrote the metrics of " << what << " as CSV to " << options.csv << '\n';
+    }
+    if (!options.json.empty()) {
+        store::exportMetricsJson(runs, run.id, options.json);
+        std::cout << "wrote the metrics of " << what << " as JSON to " << options.json << '\n';
+    }
+    if (!options.experiment.empty()) {
+        store::exportExperiment(runs, run.id, options.experiment);
+        std::cout << "wrote the experiment of " << what << " to " << options.experiment
+                  << " (`cpo run` on it repeats the run)\n";
+    }
+    return 0;
+}
+
+std::string hostName()
+{
+    std::vector<char> name(256, '\0');
+    if (gethostname(name.data(), name.size() - 1) != 0)
+        return {};
+    return name.data();
+}
+
+// A run is in use while a process on this machine that claimed it still exists: deleting it
+// then would pull the rows from under that process's writer. kill(pid, 0) sends nothing; EPERM
+// means the process exists but belongs to another user. A finished run is never in use, even
+// if its pid has since been reused; a run owned on another host cannot be checked from here.
+bool isOwnedByLiveProcess(const RunRecord& run)
+{
+    if (store::isTerminal(run.status) || !run.ownerPid || *run.ownerPid <= 0)
+        return false;
+    if (!run.ownerHost.empty() && run.ownerHost != hostName())
+        return false;
+    return kill(static_cast<pid_t>(*run.ownerPid), 0) == 0 || errno == EPERM;
+}
+
+int runDelete(const DeleteOptions& options)
+{
+    applyCommonOptions(options.common);
+    auto runs = openStore(storePath(options.db), store::OpenMode::ReadWrite);
+    // Holds the write lock from the check to the delete, so no process can claim the run
+    // in between.
+    store::Transaction transaction(runs.database());
+    const auto run = requireRun(runs, options.runId);
+    const std::string what = "run " + std::to_string(run.id) + " (" + run.name + ", "
+                             + std::string(store::statusName(run.status)) + ")";
+    if (isOwnedByLiveProcess(run))
+        throw Error(what + " is in use by process " + std::to_string(*run.ownerPid)
+                    + ": stop it first");
+    if (!options.yes)
+        throw Error("not deleting " + what + " with its metrics, samples and alerts: "
+                    "add --yes to confirm");
+    runs.deleteRun(run.id);
+    transaction.commit();
+    if (options.common.json)
+        printJson({{"deleted", {{"id", run.id}, {"name", run.name}}}});
+    else
+        std::cout << "deleted " << what << " with its metrics, samples and alerts "
+                  << "(checkpoint files on disk are kept)\n";
+    return 0;
+}
+
+void addDbOption(CLI::App& command, std::string& db)
+{
+    command.add_option("--db", db, "Run store file (default: " + defaultDatabasePath().string()
+                                       + ")");
+}
+
+void addRunIdArgument(CLI::App& command, std::int64_t& runId)
+{
+    command.add_option("id", runId, "Run id, as `cpo runs list` shows it")->required();
+}
+
+void addListCommand(CLI::App& runs, Action& action)
+{
+    auto options = std::make_shared<RunsOptions>();
+    auto* command = runs.add_subcommand("list", "List the runs in the store, newest first");
+    addDbOption(*command, options->db);
+    addCommonOptions(*command, options->common);
+    command->callback([options, &action] { action = [options] { return runList(*options); }; });
+}
+
+void addShowCommand(CLI::App& runs, Action& action)
+{
+    auto options = std::make_shared<RunsOptions>();
+    auto* command = runs.add_subcommand(
+        "show", "Show one run: its series with their last values, latest checkpoint, alerts");
+    addRunIdArgument(*command, options->runId);
+    addDbOption(*command, options->db);
+    addCommonOptions(*command, options->common);
+    command->callback([options, &action] { action = [options] { return runShow(*options); }; });
+}
+
+// No common options here: --json names a file to write, as --csv does.
+void addExportCommand(CLI::App& runs, Action& action)
+{
+    auto options = std::make_shared<ExportOptions>();
+    auto* command = runs.add_subcommand(
+        "export", "Write a run's metrics (CSV, JSON) or its experiment file");
+    addRunIdArgument(*command, options->runId);
+    command->add_option("--csv", options->csv, "Metrics in long form: phase,step,key,value,...");
+    command->add_option("--json", options->json, "Metrics as JSON, one column set per series");
+    command->add_option("--experiment", options->experiment,
+                        "The experiment exactly as it was run, to run it again");
+    addDbOption(*command, options->db);
+    command->callback([options, &action] {
+        action = [options] { return runExport(*options); };
+    });
+}
+
+void addDeleteCommand(CLI::App& runs, Action& action)
+{
+    auto options = std::make_shared<DeleteOptions>();
+    auto* command = runs.add_subcommand(
+        "delete", "Delete a run with its metrics, samples and alerts (needs --yes)");
+    addRunIdArgument(*command, options->runId);
+    command->add_flag("--yes", options->yes, "Confirm the deletion");
+    addDbOption(*command, options->db);
+    addCommonOptions(*command, options->common);
+    command->callback([options, &action] {
+        action = [options] { return runDelete(*options); };
+    });
+}
+
+} // namespace
+
+void addRunsCommand(CLI::App& app, Action& action)
+{
+    auto* runs = app.add_subcommand("runs", "Inspect, export and delete the runs in the store");
+    runs->require_subcommand(1);
+    addListCommand(*runs, action);
+    addShowCommand(*runs, action);
+    addExportCommand(*runs, action);
+    addDeleteCommand(*runs, action);
+}
+
+} // namespace cpo::cli

@@ -1,0 +1,400 @@
+// `cpo runs` as a script sees it: a store written through RunStore, then read, exported and
+// pruned by the real binary (CPO_CLI) through QProcess: JSON shapes on stdout, exported file
+// contents, exit codes and one-line errors on stderr.
+
+#include "test_env.h"
+
+#include "store/run_store.h"
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QProcess>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QtTest>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace {
+
+using cpo::store::RunRecord;
+using cpo::store::RunStatus;
+using cpo::store::RunStore;
+
+constexpr qint64 kT0 = 1'700'000'000'000; // the first run's creation, Unix ms
+constexpr char kExperiment[] = "{\"name\": \"baseline\",\n  \"phases\": [\"mle\"]}\n";
+
+struct CliResult {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+CliResult runCpo(const QStringList& arguments,
+                 const QProcessEnvironment& environment = QProcessEnvironment::systemEnvironment())
+{
+    QProcess process;
+    process.setProcessEnvironment(environment);
+    process.start(cpo::test::cliPath(), arguments);
+    if (!process.waitForStarted())
+        return {};
+    process.closeWriteChannel();
+    process.waitForFinished(60000);
+    return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+}
+
+QJsonObject parseSingleJson(const QByteArray& out)
+{
+    QJsonParseError error;
+    const auto document = QJsonDocument::fromJson(out, &error);
+    if (error.error != QJsonParseError::NoError)
+        qWarning() << "stdout is not one JSON document:" << error.errorString() << out.left(300);
+    return document.object();
+}
+
+QList<qint64> listedIds(const QString& db)
+{
+    QList<qint64> ids;
+    const auto result = runCpo({"runs", "list", "--db", db, "--json"});
+    for (const auto& run : parseSingleJson(result.out)["runs"].toArray())
+        ids.append(run.toObject()["id"].toInteger());
+    return ids;
+}
+
+std::string hostName()
+{
+    char name[256] = {};
+    gethostname(name, sizeof name - 1);
+    return name;
+}
+
+void addMetrics(RunStore& store, std::int64_t runId, const char* key,
+                const std::vector<std::pair<std::int64_t, double>>& points)
+{
+    std::vector<cpo::store::MetricPoint> rows;
+    for (const auto& [step, value] : points)
+        rows.push_back({"mle", step, key, value, 1700000000.5 + static_cast<double>(step)});
+    store.appendMetrics(runId, rows);
+}
+
+// Three runs, created a second apart: 1 "baseline" finished with two series, two checkpoints
+// and an alert; 2 "cpo-beta" failed (resumed from 1) with a series ending in NaN; 3 "live"
+// running, owned by this test process.
+void makeStore(const QString& path)
+{
+    RunStore store(path.toStdString());
+    RunRecord baseline;
+    baseline.name = "baseline";
+    baseline.status = RunStatus::Finished;
+    baseline.experimentJson = kExperiment;
+    baseline.configHash = "hash-baseline";
+    baseline.tags = {"mle", "small"};
+    baseline.createdAt = kT0;
+    baseline.finishedAt = kT0 + 754'000; // 12 min 34 s
+    const auto first = store.createRun(baseline);
+    addMetrics(store, first, "loss", {{0, 2.0}, {1, 1.5}, {2, 1.0}, {3, 0.75}, {4, 0.5}});
+    addMetrics(store, first, "accuracy", {{0, 0.25}, {2, 0.5}, {4, 0.75}});
+    store.recordCheckpoint({0, first, "mle", 2, "/ckpt/baseline/step-2", "aa", kT0 + 1});
+    store.recordCheckpoint({0, first, "mle", 4, "/ckpt/baseline/step-4", "bb", kT0 + 2});
+    store.recordAlert({0, first, "mle", 3, "loss_spike", "loss rose 3x", kT0 + 3});
+
+    RunRecord failed;
+    failed.name = "cpo-beta";
+    failed.status = RunStatus::Failed;
+    failed.parentRunId = first;
+    failed.error = "loss is not finite at step 3";
+    failed.createdAt = kT0 + 1000;
+    failed.finishedAt = kT0 + 5000;
+    const auto second = store.createRun(failed);
+    addMetrics(store, second, "grad_norm", {{0, 1.0}, {1, 2.0}, {2, 8.0}, {3, std::nan("")}});
+
+    RunRecord live;
+    live.name = "live";
+    live.status = RunStatus::Running;
+    live.ownerPid = QCoreApplication::applicationPid();
+    live.ownerHost = hostName();
+    live.createdAt = kT0 + 2000;
+    store.createRun(live);
+}
+
+QByteArray readFile(const QString& path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+void verifyOneLineError(const CliResult& result, const QString& mentions)
+{
+    QVERIFY(result.exitCode != 0);
+    QVERIFY2(result.out.isEmpty(), result.out.constData());
+    const QString err = QString::fromUtf8(result.err).trimmed();
+    QVERIFY2(!err.contains('\n'), qPrintable("expected one line, got: " + err));
+    QVERIFY2(err.contains(mentions), qPrintable(err + " does not mention " + mentions));
+}
+
+} // namespace
+
+class TestRunsCli : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void listJsonIsNewestFirstWithFields();
+    void listHumanIsATable();
+    void showJsonSummarizesRun_data();
+    void showJsonSummarizesRun();
+    void showHumanNamesSeriesAndCheckpoint();
+    void exportWritesFiles();
+    void defaultStoreFollowsXdg();
+    void deleteNeedsYesThenRemovesRun();
+    void deleteRefusesRunInUse();
+    void deleteAllowsAbandonedRun();
+    void errorsAreOneLineAndNonZero_data();
+    void errorsAreOneLineAndNonZero();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_db;
+};
+
+void TestRunsCli::initTestCase()
+{
+    QVERIFY2(QFileInfo::exists(cpo::test::cliPath()), "CPO_CLI must point at the cpo binary");
+    QVERIFY(m_dir.isValid());
+    m_db = m_dir.filePath("runs.sqlite");
+    makeStore(m_db);
+}
+
+void TestRunsCli::listJsonIsNewestFirstWithFields()
+{
+    const auto result = runCpo({"runs", "list", "--db", m_db, "--json"});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto runs = parseSingleJson(result.out)["runs"].toArray();
+    QCOMPARE(runs.size(), 3);
+    QCOMPARE(runs[0]["name"].toString(), "live");
+    QCOMPARE(runs[1]["name"].toString(), "cpo-beta");
+    QCOMPARE(runs[2]["name"].toString(), "baseline");
+
+    const auto baseline = runs[2].toObject();
+    QCOMPARE(baseline["id"].toInteger(), 1);
+    QCOMPARE(baseline["status"].toString(), "finished");
+    QCOMPARE(baseline["created_at"].toInteger(), kT0);
+    QCOMPARE(baseline["finished_at"].toInteger(), kT0 + 754'000);
+    QCOMPARE(baseline["config_hash"].toString(), "hash-baseline");
+    QVERIFY(baseline["parent_run_id"].isNull());
+    QCOMPARE(baseline["tags"].toArray(), QJsonArray({"mle", "small"}));
+    QVERIFY(baseline["error"].isNull());
+
+    const auto failed = runs[1].toObject();
+    QCOMPARE(failed["status"].toString(), "failed");
+    QCOMPARE(failed["parent_run_id"].toInteger(), 1);
+    QCOMPARE(failed["error"].toString(), "loss is not finite at step 3");
+    QCOMPARE(failed["tags"].toArray(), QJsonArray());
+
+    QCOMPARE(runs[0]["status"].toString(), "running");
+    QVERIFY(runs[0]["finished_at"].isNull());
+}
+
+void TestRunsCli::listHumanIsATable()
+{
+    const auto result = runCpo({"runs", "list", "--db", m_db});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto lines = QString::fromUtf8(result.out).trimmed().split('\n');
+    QCOMPARE(lines.size(), 4); // a header and one line per run
+    QVERIFY2(lines[0].startsWith("ID") && lines[0].contains("STATUS"), qPrintable(lines[0]));
+    QVERIFY2(lines[1].startsWith("3 ") && lines[1].contains("live"), qPrintable(lines[1]));
+    QVERIFY2(lines[3].contains("baseline") && lines[3].contains("12m34s"), qPrintable(lines[3]));
+}
+
+void TestRunsCli::showJsonSummarizesRun_data()
+{
+    QTest::addColumn<QString>("id");
+    QTest::addColumn<QJsonArray>("series");
+    QTest::addColumn<QJsonValue>("checkpointPath");
+    QTest::addColumn<int>("alerts");
+    QTest::newRow("finished, with checkpoints")
+        << "1"
+        << QJsonArray{QJsonObject{{"key", "accuracy"}, {"points", 3}, {"last_step", 4},
+                                  {"last_value", 0.75}},
+                      QJsonObject{{"key", "loss"}, {"points", 5}, {"last_step", 4},
+                                  {"last_value", 0.5}}}
+        << QJsonValue("/ckpt/baseline/step-4") << 1;
+    QTest::newRow("failed, last value NaN")
+        << "2"
+        << QJsonArray{QJsonObject{{"key", "grad_norm"}, {"points", 4}, {"last_step", 3},
+                                  {"last_value", QJsonValue::Null}}}
+        << QJsonValue(QJsonValue::Null) << 0;
+    QTest::newRow("running, empty") << "3" << QJsonArray() << QJsonValue(QJsonValue::Null) << 0;
+}
+
+void TestRunsCli::showJsonSummarizesRun()
+{
+    QFETCH(QString, id);
+    QFETCH(QJsonArray, series);
+    QFETCH(QJsonValue, checkpointPath);
+    QFETCH(int, alerts);
+    const auto result = runCpo({"runs", "show", id, "--db", m_db, "--json"});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto json = parseSingleJson(result.out);
+    QCOMPARE(json["run"]["id"].toInteger(), id.toLongLong());
+    QCOMPARE(json["series"].toArray(), series);
+    if (checkpointPath.isNull()) {
+        QVERIFY(json["latest_checkpoint"].isNull());
+    } else {
+        QCOMPARE(json["latest_checkpoint"]["path"], checkpointPath);
+        QCOMPARE(json["latest_checkpoint"]["step"].toInteger(), 4);
+        QCOMPARE(json["latest_checkpoint"]["phase"].toString(), "mle");
+    }
+    QCOMPARE(json["alerts"].toInt(), alerts);
+}
+
+void TestRunsCli::showHumanNamesSeriesAndCheckpoint()
+{
+    const auto result = runCpo({"runs", "show", "1", "--db", m_db});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const QString out = QString::fromUtf8(result.out);
+    for (const char* expected :
+         {"run 1: baseline (finished)", "hash-baseline", "mle, small", "accuracy", "loss",
+          "/ckpt/baseline/step-4", "alerts: 1"})
+        QVERIFY2(out.contains(expected), qPrintable(expected + (" missing from:\n" + out)));
+}
+
+void TestRunsCli::exportWritesFiles()
+{
+    const QString csv = m_dir.filePath("metrics.csv");
+    const QString json = m_dir.filePath("metrics.json");
+    const QString experiment = m_dir.filePath("experiment.json");
+    const auto result = runCpo({"runs", "export", "1", "--db", m_db, "--csv", csv, "--json",
+                                json, "--experiment", experiment});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    for (const auto& file : {csv, json, experiment})
+        QVERIFY2(result.out.contains(file.toUtf8()), result.out.constData());
+
+    // Long form, by key then step; wall times are 1700000000.5 + step (see addMetrics).
+    QCOMPARE(readFile(csv), QByteArray("phase,step,key,value,wall_time\n"
+                                       "mle,0,accuracy,0.25,1700000000.5\n"
+                                       "mle,2,accuracy,0.5,1700000002.5\n"
+                                       "mle,4,accuracy,0.75,1700000004.5\n"
+                                       "mle,0,loss,2,1700000000.5\n"
+                                       "mle,1,loss,1.5,1700000001.5\n"
+                                       "mle,2,loss,1,1700000002.5\n"
+                                       "mle,3,loss,0.75,1700000003.5\n"
+                                       "mle,4,loss,0.5,1700000004.5\n"));
+    const auto metrics = parseSingleJson(readFile(json));
+    QCOMPARE(metrics["run"]["name"].toString(), "baseline");
+    QCOMPARE(metrics["series"]["loss"]["step"].toArray(), QJsonArray({0, 1, 2, 3, 4}));
+    QCOMPARE(metrics["series"]["accuracy"]["value"].toArray(), QJsonArray({0.25, 0.5, 0.75}));
+    QCOMPARE(readFile(experiment), QByteArray(kExperiment)); // byte for byte
+}
+
+void TestRunsCli::defaultStoreFollowsXdg()
+{
+    auto environment = QProcessEnvironment::systemEnvironment();
+    const QString dataHome = m_dir.filePath("xdg");
+    environment.insert("XDG_DATA_HOME", dataHome);
+    const QString expected = dataHome + "/cpo-studio/runs.sqlite";
+    verifyOneLineError(runCpo({"runs", "list"}, environment), "no run store at " + expected);
+
+    QVERIFY(QDir().mkpath(dataHome + "/cpo-studio"));
+    makeStore(expected);
+    const auto result = runCpo({"runs", "list", "--json"}, environment);
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    QCOMPARE(parseSingleJson(result.out)["runs"].toArray().size(), 3);
+}
+
+void TestRunsCli::deleteNeedsYesThenRemovesRun()
+{
+    const QString db = m_dir.filePath("delete-yes.sqlite");
+    makeStore(db);
+    verifyOneLineError(runCpo({"runs", "delete", "1", "--db", db}), "--yes");
+    QCOMPARE(listedIds(db), QList<qint64>({3, 2, 1}));
+
+    const auto result = runCpo({"runs", "delete", "1", "--db", db, "--yes"});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    QVERIFY2(result.out.contains("deleted run 1"), result.out.constData());
+    QCOMPARE(listedIds(db), QList<qint64>({3, 2}));
+    // The run resumed from it stays, without a parent.
+    const auto failed = parseSingleJson(runCpo({"runs", "show", "2", "--db", db, "--json"}).out);
+    QVERIFY(failed["run"]["parent_run_id"].isNull());
+    verifyOneLineError(runCpo({"runs", "show", "1", "--db", db}), "no run 1 in " + db);
+}
+
+void TestRunsCli::deleteRefusesRunInUse()
+{
+    const QString db = m_dir.filePath("delete-live.sqlite");
+    makeStore(db);
+    // Run 3 is `running`, owned by this (live) test process.
+    verifyOneLineError(runCpo({"runs", "delete", "3", "--db", db, "--yes"}),
+                       QString("in use by process %1").arg(QCoreApplication::applicationPid()));
+    QCOMPARE(listedIds(db), QList<qint64>({3, 2, 1}));
+}
+
+void TestRunsCli::deleteAllowsAbandonedRun()
+{
+    const QString db = m_dir.filePath("delete-abandoned.sqlite");
+    makeStore(db);
+    // A pid that has exited: the owner of a run left `running` by a killed process.
+    QProcess finished;
+    finished.start(cpo::test::cliPath(), {"--version"});
+    QVERIFY(finished.waitForFinished(60000));
+    {
+        RunStore store(db.toStdString());
+        RunRecord abandoned;
+        abandoned.name = "abandoned";
+        abandoned.status = RunStatus::Running;
+        abandoned.ownerPid = finished.processId();
+        abandoned.ownerHost = hostName();
+        abandoned.createdAt = kT0 + 3000;
+        QCOMPARE(store.createRun(abandoned), 4);
+    }
+    const auto result = runCpo({"runs", "delete", "4", "--db", db, "--yes", "--json"});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto json = parseSingleJson(result.out);
+    QCOMPARE(json["deleted"]["id"].toInteger(), 4);
+    QCOMPARE(listedIds(db), QList<qint64>({3, 2, 1}));
+}
+
+void TestRunsCli::errorsAreOneLineAndNonZero_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("mentions");
+    const QString missing = m_dir.filePath("missing.sqlite");
+    const QString noStore = "no run store at " + missing;
+    QTest::newRow("list, missing store") << QStringList{"runs", "list", "--db", missing}
+                                         << noStore;
+    QTest::newRow("show, missing store")
+        << QStringList{"runs", "show", "1", "--db", missing, "--json"} << noStore;
+    QTest::newRow("export, missing store")
+        << QStringList{"runs", "export", "1", "--db", missing, "--csv", "x.csv"} << noStore;
+    QTest::newRow("delete, missing store")
+        << QStringList{"runs", "delete", "1", "--db", missing, "--yes"} << noStore;
+    const QString unknown = "no run 99 in " + m_db;
+    QTest::newRow("show, unknown id") << QStringList{"runs", "show", "99", "--db", m_db}
+                                      << unknown;
+    QTest::newRow("export, unknown id")
+        << QStringList{"runs", "export", "99", "--db", m_db, "--csv",
+                       m_dir.filePath("never.csv")}
+        << unknown;
+    QTest::newRow("delete, unknown id")
+        << QStringList{"runs", "delete", "99", "--db", m_db, "--yes"} << unknown;
+    QTest::newRow("export, nothing to write")
+        << QStringList{"runs", "export", "1", "--db", m_db} << "--csv FILE";
+    QTest::newRow("bad flag") << QStringList{"runs", "list", "--bogus"} << "--bogus";
+    QTest::newRow("id not a number") << QStringList{"runs", "show", "first"} << "first";
+    QTest::newRow("no runs subcommand") << QStringList{"runs"} << "subcommand";
+}
+
+void TestRunsCli::errorsAreOneLineAndNonZero()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, mentions);
+    verifyOneLineError(runCpo(arguments), mentions);
+}
+
+QTEST_GUILESS_MAIN(TestRunsCli)
+#include "tst_runs_cli.moc"
