@@ -8,7 +8,6 @@ find_package(CLI11 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
-pkg_check_modules(PROTOBUF REQUIRED IMPORTED_TARGET protobuf)
 find_package(Threads REQUIRED)
 # zlib and liblz4 read apt's compressed package lists for the Debian demo dataset.
 find_package(ZLIB REQUIRED)
@@ -30,12 +29,3 @@ function(cpo_precompile_torch target)
   target_precompile_headers(${target} PRIVATE <torch/torch.h>)
 endfunction()
 
-# Debian's libsentencepiece exports its own copy of protobuf's symbols. When it comes before
-# libprotobuf in the process's lookup order, libprotobuf's start-up code (loaded for LibTorch's
-# ONNX support) binds to sentencepiece's copies and crashes before main(). Linking libprotobuf
-# first, and keeping it even where the linker drops unused libraries (--as-needed, Ubuntu's
-# default), puts the real protobuf first.
-add_library(cpo_sentencepiece INTERFACE)
-target_link_libraries(cpo_sentencepiece INTERFACE
-  "-Wl,--push-state,--no-as-needed" PkgConfig::PROTOBUF "-Wl,--pop-state"
-  PkgConfig::SENTENCEPIECE)

@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+# ccache keys on paths relative to the checkout, so another clone reuses the cache.
+export CCACHE_BASEDIR="$PWD"
 
 blas=$(readlink -f "/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/libblas.so.3" 2>/dev/null || true)
 if [ -n "$blas" ] && [[ "$blas" != *openblas* && "$blas" != *blis* && "$blas" != *mkl* ]]; then

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+# ccache keys on paths relative to the checkout, so another clone reuses the cache.
+export CCACHE_BASEDIR="$PWD"
 cmake --preset ci >/dev/null
 cmake --build --preset ci -j "${CPO_BUILD_JOBS:-2}"
 QT_QPA_PLATFORM=offscreen ctest --preset ci -j "${CPO_TEST_JOBS:-2}" "$@"

@@ -1,6 +1,7 @@
 #include "cli_common.h"
 
 #include "perf/blas_probe.h"
+#include "util/blas_threads.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -16,16 +17,18 @@ void addCommonOptions(CLI::App& command, CommonOptions& options)
     command.add_option("--log-level", options.logLevel, "trace, debug, info, warn, error or off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
     command.add_option("--threads", options.threads,
-                       "LibTorch intra-op threads (default: LibTorch's own choice; "
-                       "`cpo bench` shows what is fastest here)")
+                       "Threads of LibTorch and of OpenBLAS (default: their own choice; "
+                       "`cpo bench --threads N` shows what is fastest here)")
         ->check(CLI::NonNegativeNumber);
 }
 
 void applyCommonOptions(const CommonOptions& options)
 {
     log::setLevel(spdlog::level::from_str(options.logLevel));
-    if (options.threads > 0)
+    if (options.threads > 0) {
         torch::set_num_threads(options.threads);
+        setBlasThreads(options.threads);
+    }
 }
 
 void printJson(const nlohmann::json& document)

@@ -38,5 +38,6 @@ void addBenchCommand(CLI::App& app, Action& action);
 void addEnsembleCommand(CLI::App& app, Action& action);
 void addRunsCommand(CLI::App& app, Action& action);
 void addRunCommand(CLI::App& app, Action& action);
+void addTrainTokenizerCommand(CLI::App& app, Action& action);
 
 } // namespace cpo::cli

@@ -24,7 +24,13 @@ void printHuman(const perf::BenchReport& report)
               << "matmul 1024^3 fp32:   " << report.matmulGflops << " GFLOP/s\n"
               << "MLE step (" << report.params << " params, 8 x 128 tokens): "
               << report.mleStepMs << " ms = " << report.mleTokensPerS << " tokens/s\n"
-              << "MFU (6 * params * tokens/s / matmul FLOP/s): " << report.mfu << '\n';
+              << "MFU (6 * params * tokens/s / matmul FLOP/s): " << report.mfu << '\n'
+              << "CPO step (8 x K 4, 64 + 64 tokens): " << report.cpoStepMs
+              << " ms prompt-shared, " << report.cpoStepNaiveMs << " ms naive ("
+              << report.cpoStepMs / report.cpoStepNaiveMs << "x)\n"
+              << "AN sampling (8 x 3 x 64 tokens): " << report.anTokensPerS
+              << " tokens/s with KV cache, " << report.anNaiveTokensPerS << " without ("
+              << report.anTokensPerS / report.anNaiveTokensPerS << "x)\n";
 }
 
 int runBench(const BenchCliOptions& options)
@@ -55,7 +61,7 @@ void addBenchCommand(CLI::App& app, Action& action)
 {
     auto options = std::make_shared<BenchCliOptions>();
     auto* command = app.add_subcommand(
-        "bench", "Measure matmul throughput, MLE training speed and MFU on this machine");
+        "bench", "Measure matmul throughput, MLE and CPO training speed, AN sampling and MFU");
     command->add_option("--device", options->device, "cpu, cuda, cuda:N or auto")
         ->capture_default_str();
     command->add_option("--steps", options->steps, "Timed training steps")

@@ -2,7 +2,9 @@
 #include "progress.h"
 
 #include "engine/experiment.h"
+#include "engine/run_recorder.h"
 #include "engine/run_session.h"
+#include "store/run_store.h"
 #include "util/log.h"
 #include "util/paths.h"
 
@@ -22,6 +24,7 @@ struct RunOptions {
     std::string experiment;
     std::vector<std::string> overrides;
     std::string out;
+    std::string db;
     double stepsScale = 1.0;
     bool events = false;
 };
@@ -162,9 +165,18 @@ int runExperiment(const RunOptions& options)
     const auto runDir = runDirectory(options, config);
     log::get("run")->info("experiment '{}' → {}", config.name, runDir.string());
 
+    const std::filesystem::path dbPath =
+        options.db.empty() ? defaultDatabasePath() : std::filesystem::path(options.db);
+    if (dbPath.has_parent_path())
+        std::filesystem::create_directories(dbPath.parent_path());
+    store::RunStore store(dbPath);
+    engine::RunRecorder recorder(store, config);
+    log::get("run")->info("run {} in {}", recorder.runId(), dbPath.string());
+
     engine::RunSession session(config, runDir);
     RunDisplay display;
     session.setEventCallback([&](const engine::RunEvent& event) {
+        recorder.record(event);
         if (options.events)
             printJson(eventJson(event));
         else
@@ -176,7 +188,12 @@ int runExperiment(const RunOptions& options)
     std::signal(SIGINT, SIG_DFL);
     g_interruptible = nullptr;
 
-    printJson(summary.toJson());
+    recorder.finish(summary);
+
+    auto summaryJson = summary.toJson();
+    summaryJson["run_id"] = recorder.runId();
+    summaryJson["db"] = dbPath.string();
+    printJson(summaryJson);
     switch (summary.outcome) {
     case engine::RunOutcome::Finished:
         return 0;
@@ -205,6 +222,9 @@ void addRunCommand(CLI::App& app, Action& action)
     command->add_option("--out", options->out,
                         "Run folder (default: experiment output.dir, else "
                         "$XDG_DATA_HOME/cpo-studio/runs/NAME-TIME)");
+    command->add_option("--db", options->db,
+                        "Run store to record the run in (default: "
+                        "$XDG_DATA_HOME/cpo-studio/runs.sqlite)");
     command->add_option("--steps-scale", options->stepsScale,
                         "Multiply every phase's step counts, e.g. 0.1 for a quick try")
         ->check(CLI::PositiveNumber);

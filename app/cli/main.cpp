@@ -32,6 +32,7 @@ int runCli(int argc, char** argv)
     cpo::cli::addInitModelCommand(app, action);
     cpo::cli::addLogitsCommand(app, action);
     cpo::cli::addTokenizeCommand(app, action);
+    cpo::cli::addTrainTokenizerCommand(app, action);
     cpo::cli::addGenerateCommand(app, action);
     cpo::cli::addBenchCommand(app, action);
     cpo::cli::addEnsembleCommand(app, action);
@@ -47,6 +48,14 @@ int runCli(int argc, char** argv)
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         // One line, naming the problem and where help is.
+        if (app.get_subcommands().empty() && argc > 1 && argv[1][0] != '-') {
+            std::string commands;
+            for (const auto* command : app.get_subcommands({}))
+                commands += (commands.empty() ? "" : ", ") + command->get_name();
+            std::cerr << "cpo: unknown command '" << argv[1] << "' (commands: " << commands
+                      << ")\n";
+            return 2;
+        }
         std::cerr << "cpo: " << e.what() << " (see `cpo --help` or `cpo COMMAND --help`)\n";
         return e.get_exit_code() == 0 ? 2 : e.get_exit_code();
     }

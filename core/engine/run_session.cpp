@@ -3,6 +3,7 @@
 #include "engine/prepared_data.h"
 #include "model/device.h"
 #include "model/hf_folder.h"
+#include "util/blas_threads.h"
 #include "util/error.h"
 
 #include <c10/util/Exception.h>
@@ -157,8 +158,10 @@ RunSummary RunSession::runPhases()
         out << toJson(m_config).dump(2) << '\n';
     }
     torch::manual_seed(m_config.seed);
-    if (m_config.threads > 0)
+    if (m_config.threads > 0) {
         torch::set_num_threads(static_cast<int>(m_config.threads));
+        setBlasThreads(static_cast<int>(m_config.threads));
+    }
     const auto device = model::parseDevice(m_config.device);
 
     auto data = prepareData(m_config, m_runDir,

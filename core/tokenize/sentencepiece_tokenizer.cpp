@@ -3,11 +3,7 @@
 #include "util/error.h"
 #include "util/log.h"
 
-#include <sentencepiece_processor.h>
-#include <sentencepiece_trainer.h>
-
 #include <string>
-#include <unordered_map>
 
 namespace cpo::tokenize {
 namespace {
@@ -19,12 +15,12 @@ std::optional<TokenId> optionalId(int id)
     return id < 0 ? std::nullopt : std::optional<TokenId>(id);
 }
 
-std::vector<SpecialToken> controlPieces(const sentencepiece::SentencePieceProcessor& processor)
+std::vector<SpecialToken> controlPieces(const SpmProcessor& processor)
 {
     std::vector<SpecialToken> tokens;
-    for (int id = 0; id < processor.GetPieceSize(); ++id)
-        if (processor.IsControl(id) || processor.IsUnknown(id))
-            tokens.push_back({processor.IdToPiece(id), id});
+    for (int id = 0; id < processor.pieceSize(); ++id)
+        if (processor.isControlOrUnknown(id))
+            tokens.push_back({processor.idToPiece(id), id});
     return tokens;
 }
 
@@ -46,7 +42,7 @@ void checkTrainingOptions(const SentencePieceTrainingOptions& options)
                     + "above 259 or turn byteFallback off");
 }
 
-std::unordered_map<std::string, std::string> trainerArguments(
+SpmTrainerArguments trainerArguments(
     const SentencePieceTrainingOptions& options)
 {
     return {
@@ -79,12 +75,9 @@ std::unordered_map<std::string, std::string> trainerArguments(
 } // namespace
 
 SentencePieceTokenizer::SentencePieceTokenizer(const fs::path& model)
-    : m_processor(std::make_unique<sentencepiece::SentencePieceProcessor>())
+    : m_processor(openSpmModel(model.string()))
     , m_path(model)
 {
-    if (const auto status = m_processor->Load(model.string()); !status.ok())
-        throw Error("cannot load SentencePiece model '" + model.string() + "': "
-                    + status.ToString() + "; is it a tokenizer.model file?");
     m_specials = SpecialTokenSplitter(controlPieces(*m_processor));
 }
 
@@ -108,35 +101,33 @@ void SentencePieceTokenizer::encodeOrdinary(std::string_view text,
                                             std::vector<TokenId>& out) const
 {
     std::vector<int> ids;
-    if (const auto status = m_processor->Encode(text, &ids); !status.ok())
-        throw Error("SentencePiece (" + m_path.string() + ") cannot encode the text: "
-                    + status.ToString());
+    if (const auto error = m_processor->encode(text, ids); !error.empty())
+        throw Error("SentencePiece (" + m_path.string() + ") cannot encode the text: " + error);
     out.insert(out.end(), ids.begin(), ids.end());
 }
 
 std::string SentencePieceTokenizer::decode(std::span<const TokenId> ids) const
 {
     for (const TokenId id : ids)
-        if (id < 0 || id >= m_processor->GetPieceSize())
+        if (id < 0 || id >= m_processor->pieceSize())
             throw Error("token id " + std::to_string(id) + " is not in the vocabulary of '"
-                        + m_path.string() + "' (" + std::to_string(m_processor->GetPieceSize())
+                        + m_path.string() + "' (" + std::to_string(m_processor->pieceSize())
                         + " ids)");
     std::string text;
-    if (const auto status = m_processor->Decode(std::vector<int>(ids.begin(), ids.end()), &text);
-        !status.ok())
-        throw Error("SentencePiece (" + m_path.string() + ") cannot decode: "
-                    + status.ToString());
+    if (const auto error = m_processor->decode(std::vector<int>(ids.begin(), ids.end()), text);
+        !error.empty())
+        throw Error("SentencePiece (" + m_path.string() + ") cannot decode: " + error);
     return text;
 }
 
-std::int64_t SentencePieceTokenizer::vocabSize() const { return m_processor->GetPieceSize(); }
+std::int64_t SentencePieceTokenizer::vocabSize() const { return m_processor->pieceSize(); }
 std::optional<TokenId> SentencePieceTokenizer::eosId() const
 {
-    return optionalId(m_processor->eos_id());
+    return optionalId(m_processor->eosId());
 }
 std::optional<TokenId> SentencePieceTokenizer::bosId() const
 {
-    return optionalId(m_processor->bos_id());
+    return optionalId(m_processor->bosId());
 }
 
 std::string SentencePieceTokenizer::describe() const
@@ -148,15 +139,13 @@ std::string SentencePieceTokenizer::describe() const
 fs::path trainSentencePiece(const SentencePieceTrainingOptions& options)
 {
     checkTrainingOptions(options);
-    // SentencePiece keeps its generator in process-wide state; seeding it here is the only
-    // way its API offers to make sentence sampling repeatable.
-    sentencepiece::SetRandomGeneratorSeed(options.seed);
     log::get("tokenize")->info("training a SentencePiece BPE model ({} pieces) on {}",
                                options.vocabSize, options.corpus.string());
-    if (const auto status = sentencepiece::SentencePieceTrainer::Train(trainerArguments(options));
-        !status.ok())
-        throw Error("SentencePiece training on '" + options.corpus.string()
-                    + "' failed: " + status.ToString());
+    try {
+        trainSpmModel(trainerArguments(options), options.seed);
+    } catch (const Error& e) {
+        throw Error("on '" + options.corpus.string() + "': " + e.what());
+    }
     fs::path model = options.modelPrefix.string() + ".model";
     if (const SentencePieceTokenizer trained(model); trained.vocabSize() < options.vocabSize)
         log::get("tokenize")->warn("{} has {} pieces, not {}: the corpus is too small for more",

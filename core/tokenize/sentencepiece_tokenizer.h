@@ -1,19 +1,17 @@
 #pragma once
 
 #include "tokenize/special_tokens.h"
+#include "tokenize/spm_module.h"
 #include "tokenize/tokenizer.h"
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 
-namespace sentencepiece {
-class SentencePieceProcessor;
-}
-
 namespace cpo::tokenize {
 
-// A SentencePiece model (Llama's `tokenizer.model`) through libsentencepiece itself.
+// A SentencePiece model (Llama's `tokenizer.model`) through libsentencepiece itself (loaded
+// through our module, see spm_module.h).
 // encode() adds no BOS/EOS: callers put bosId()/eosId() where their format wants them.
 // With parseSpecial, control and unknown pieces spelled in the text ("<s>", "</s>", "<unk>")
 // become their ids and the text between them is encoded piece by piece, as HF's
@@ -35,7 +33,7 @@ public:
 private:
     void encodeOrdinary(std::string_view text, std::vector<TokenId>& out) const;
 
-    std::unique_ptr<sentencepiece::SentencePieceProcessor> m_processor;
+    std::unique_ptr<SpmProcessor> m_processor;
     SpecialTokenSplitter m_specials;
     std::filesystem::path m_path;
 };

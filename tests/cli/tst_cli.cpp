@@ -6,6 +6,7 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
+#include <QtCore/QMap>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
@@ -59,7 +60,10 @@ private Q_SLOTS:
     void logitsJsonHasOneRowPerToken();
     void tokenizeJsonGivesIdsPerLine();
     void generateJsonShape();
+    void sentencePieceWorksBesideLibTorch();
     void benchJsonHasFigures();
+    void runTrainsAndRecordsTheDemo();
+    void runRejectsABadExperiment();
     void errorsAreOneLineAndNonZero_data();
     void errorsAreOneLineAndNonZero();
     void everySubcommandHasHelp_data();
@@ -166,6 +170,27 @@ void TestCli::generateJsonShape()
     QCOMPARE(runCpo(arguments).out, result.out); // same seed, same continuation
 }
 
+void TestCli::sentencePieceWorksBesideLibTorch()
+{
+    // libsentencepiece's private protobuf once crashed any process that also loads LibTorch:
+    // train and use a SentencePiece model inside the `cpo` binary.
+    QByteArray corpus;
+    for (int i = 0; i < 400; ++i)
+        corpus += "the quick brown fox " + QByteArray::number(i % 37) +
+                  " jumps over the lazy dog and runs away\n";
+    writeFile(m_dir.filePath("corpus.txt"), corpus);
+    const auto trained = runCpo({"train-tokenizer", "--corpus", m_dir.filePath("corpus.txt"),
+                                 "--out", m_dir.filePath("spm"), "--vocab-size", "300",
+                                 "--json"});
+    QVERIFY2(trained.exitCode == 0, trained.err.constData());
+    QVERIFY(parseSingleJson(trained.out)["vocab_size"].toInt() > 259);
+    const auto encoded = runCpo({"tokenize", "--tokenizer", m_dir.filePath("spm.model"),
+                                 "--json"},
+                                "the lazy fox\n");
+    QVERIFY2(encoded.exitCode == 0, encoded.err.constData());
+    QVERIFY(!parseSingleJson(encoded.out)["ids"].toArray()[0].toArray().isEmpty());
+}
+
 void TestCli::benchJsonHasFigures()
 {
     const auto result = runCpo({"bench", "--steps", "1", "--json"});
@@ -175,6 +200,48 @@ void TestCli::benchJsonHasFigures()
         QVERIFY2(json[key].toDouble() > 0, key);
     QVERIFY(json["mfu"].toDouble() < 1.0);
     QVERIFY(!json["blas"].toString().isEmpty());
+}
+
+void TestCli::runTrainsAndRecordsTheDemo()
+{
+    // The shipped demo, shrunk to seconds: the events stream, checkpoints, and the summary.
+    const QString out = m_dir.filePath("run-demo");
+    const QString db = m_dir.filePath("runs.sqlite");
+    const auto result = runCpo(
+        {"run", cpo::test::sourceDir() + "/experiments/demo-oracle.json", "--out", out, "--db",
+         db, "--events", "--set", "cpo=null", "--set", "device=cpu", "--set",
+         "dataset.oracle.train_examples=256", "--set", "dataset.oracle.validation_examples=64",
+         "--set", "mle.steps=20", "--set", "mle.warmup_steps=2", "--set", "mle.eval_every=10",
+         "--set", "mle.checkpoint_every=10"});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto lines = result.out.trimmed().split('\n');
+    QMap<QString, int> counts;
+    for (const auto& line : lines.mid(0, lines.size() - 1))
+        ++counts[parseSingleJson(line)["event"].toString()];
+    QCOMPARE(counts["step"], 20);
+    QCOMPARE(counts["phase_started"], 1);
+    QCOMPARE(counts["checkpoint"], 2);
+    QVERIFY(counts["validation"] >= 2);
+    const auto summary = parseSingleJson(lines.last());
+    QCOMPARE(summary["status"].toString(), QString("finished"));
+    QVERIFY(summary["run_id"].toInteger() > 0);
+    const auto mle = summary["phases"].toObject()["mle"].toObject();
+    QCOMPARE(mle["steps"].toInt(), 20);
+    QVERIFY(mle["validation_loss"].toDouble() > 0);
+    QVERIFY(QFileInfo::exists(out + "/experiment.json"));
+    QVERIFY(QFileInfo::exists(out + "/mle/step-00000020/model.safetensors"));
+    QVERIFY(QFileInfo::exists(out + "/mle/step-00000020/training_state.bin"));
+    QVERIFY(QFileInfo::exists(db));
+}
+
+void TestCli::runRejectsABadExperiment()
+{
+    const auto result = runCpo({"run", cpo::test::sourceDir() + "/experiments/demo-oracle.json",
+                                "--set", "mle.stepz=5", "--db", m_dir.filePath("bad.sqlite")});
+    QVERIFY(result.exitCode != 0);
+    const QString err = QString::fromUtf8(result.err);
+    QVERIFY2(err.contains("mle.stepz") && err.contains("steps"), qPrintable(err));
+    QVERIFY(!QFileInfo::exists(m_dir.filePath("bad.sqlite")));
 }
 
 void TestCli::errorsAreOneLineAndNonZero_data()
@@ -214,7 +281,8 @@ void TestCli::errorsAreOneLineAndNonZero()
 void TestCli::everySubcommandHasHelp_data()
 {
     QTest::addColumn<QString>("command");
-    for (const char* command : {"init-model", "logits", "tokenize", "generate", "bench"})
+    for (const char* command :
+         {"run", "init-model", "logits", "tokenize", "train-tokenizer", "generate", "bench"})
         QTest::newRow(command) << command;
 }
 

@@ -1,0 +1,98 @@
+#include "engine/run_recorder.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+namespace cpo::engine {
+namespace {
+
+double unixSeconds()
+{
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string hostName()
+{
+    char name[256] = {};
+    return ::gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string();
+}
+
+store::RunRecord newRunRecord(const ExperimentConfig& config)
+{
+    store::RunRecord run;
+    run.name = config.name;
+    run.status = store::RunStatus::Running;
+    run.experimentJson = toJson(config).dump(2);
+    run.configHash = configHash(config);
+    run.appVersion = CPO_VERSION;
+    run.gitRevision = CPO_GIT_REVISION;
+    run.machineInfo = hostName() + ", " + std::to_string(std::thread::hardware_concurrency()) +
+                      " hardware threads";
+    run.deviceInfo = config.device;
+    return run;
+}
+
+store::RunStatus statusOf(RunOutcome outcome)
+{
+    switch (outcome) {
+    case RunOutcome::Finished:
+        return store::RunStatus::Finished;
+    case RunOutcome::Stopped:
+        return store::RunStatus::Stopped;
+    case RunOutcome::Failed:
+        break;
+    }
+    return store::RunStatus::Failed;
+}
+
+} // namespace
+
+RunRecorder::RunRecorder(store::RunStore& store, const ExperimentConfig& config)
+    : m_store(store), m_runId(store.createRun(newRunRecord(config))), m_metrics(store, m_runId)
+{
+    m_store.setOwner(m_runId, ::getpid(), hostName());
+}
+
+void RunRecorder::metric(const std::string& key, std::int64_t step, double value)
+{
+    m_metrics.append({m_phase, step, m_phase + "/" + key, value, unixSeconds()});
+}
+
+void RunRecorder::record(const RunEvent& event)
+{
+    std::visit(
+        [this](const auto& e) {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<T, PhaseStarted>) {
+                m_phase = e.phase;
+            } else if constexpr (std::is_same_v<T, train::StepMetrics>) {
+                metric("loss", e.step, e.loss);
+                metric("lr", e.step, e.lr);
+                metric("grad_norm", e.step, e.gradNorm);
+                metric("tokens_per_s", e.step, e.tokensPerSecond);
+            } else if constexpr (std::is_same_v<T, train::ValidationMetrics>) {
+                metric("val_loss", e.step, e.loss);
+                metric("val_perplexity", e.step, e.perplexity);
+            } else if constexpr (std::is_same_v<T, train::CheckpointSaved>) {
+                m_metrics.flush(); // a checkpoint's metrics are on disk before its record
+                m_store.recordCheckpoint({0, m_runId, m_phase, e.step, e.path.string(), {}, 0});
+                m_store.heartbeat(m_runId);
+            } else if constexpr (std::is_same_v<T, Alert>) {
+                m_store.recordAlert({0, m_runId, m_phase, 0, e.kind, e.message, 0});
+            }
+        },
+        event);
+}
+
+void RunRecorder::finish(const RunSummary& summary)
+{
+    m_metrics.flush();
+    m_store.updateRunStatus(m_runId, statusOf(summary.outcome),
+                            summary.outcome == RunOutcome::Finished ? "" : summary.message);
+    m_store.clearOwner(m_runId);
+}
+
+} // namespace cpo::engine
