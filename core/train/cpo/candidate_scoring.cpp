@@ -1,0 +1,192 @@
+#include "train/cpo/candidate_scoring.h"
+
+#include "util/error.h"
+
+#include <algorithm>
+
+namespace cpo::train {
+namespace {
+
+torch::Device deviceOf(const model::CausalLMImpl& model)
+{
+    return model.parameters().front().device();
+}
+
+void check(const ScoringRequest& request)
+{
+    if (request.continuations.size() != request.owner.size())
+        throw Error("scoring: one owner per continuation is needed");
+    for (const auto& prompt : request.prompts)
+        if (prompt.empty())
+            throw Error("scoring: a prompt is empty");
+    for (std::size_t n = 0; n < request.continuations.size(); ++n) {
+        if (request.continuations[n].empty())
+            throw Error("scoring: a continuation is empty");
+        if (request.owner[n] < 0 ||
+            request.owner[n] >= static_cast<std::int64_t>(request.prompts.size()))
+            throw Error("scoring: an owner index is outside the prompts");
+    }
+}
+
+std::int64_t longestOf(std::span<const Tokens> sequences)
+{
+    std::size_t longest = 0;
+    for (const auto& s : sequences)
+        longest = std::max(longest, s.size());
+    return static_cast<std::int64_t>(longest);
+}
+
+// Continuation tokens right-padded with 0, and their mask.
+std::pair<torch::Tensor, torch::Tensor> padContinuations(std::span<const Tokens> continuations,
+                                                         std::int64_t width)
+{
+    const auto rows = static_cast<std::int64_t>(continuations.size());
+    auto ids = torch::zeros({rows, width}, torch::kInt64);
+    auto mask = torch::zeros({rows, width}, torch::kFloat32);
+    auto idsAccess = ids.accessor<std::int64_t, 2>();
+    auto maskAccess = mask.accessor<float, 2>();
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const auto& c = continuations[static_cast<std::size_t>(r)];
+        for (std::size_t t = 0; t < c.size(); ++t) {
+            idsAccess[r][static_cast<std::int64_t>(t)] = c[t];
+            maskAccess[r][static_cast<std::int64_t>(t)] = 1.0F;
+        }
+    }
+    return {ids, mask};
+}
+
+// Half-precision logits are normalised in float32; float32 and double stay as they are (the
+// tests compare gradients in double).
+torch::Tensor atLeastFloat32(const torch::Tensor& t)
+{
+    return t.element_size() < 4 ? t.to(torch::kFloat32) : t;
+}
+
+// log_softmax(logits).gather(targets) without materialising the normalised [.., vocab]
+// tensor: the picked logit minus the row's logsumexp.
+torch::Tensor pickLogProbs(const torch::Tensor& logits, const torch::Tensor& targets)
+{
+    const auto wide = atLeastFloat32(logits);
+    return wide.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - wide.logsumexp(-1);
+}
+
+} // namespace
+
+SequenceLogProbs scoreSharedPrompts(model::CausalLMImpl& model, const ScoringRequest& request)
+{
+    check(request);
+    const auto device = deviceOf(model);
+    const auto prompts = static_cast<std::int64_t>(request.prompts.size());
+    // The prompt pass encodes each prompt but its last token (left-padded); the last token
+    // opens every continuation row instead. So every logit that predicts a continuation token
+    // comes from the continuation pass, and the prompt pass's logits stay out of the graph:
+    // no backward through its LM head, the largest matmul of a small model.
+    std::int64_t headWidth = 0;
+    for (const auto& prompt : request.prompts)
+        headWidth = std::max(headWidth, static_cast<std::int64_t>(prompt.size()) - 1);
+    auto headIds = torch::zeros({prompts, headWidth}, torch::kInt64);
+    auto headMask = torch::zeros({prompts, headWidth}, torch::kInt64);
+    {
+        auto ids = headIds.accessor<std::int64_t, 2>();
+        auto mask = headMask.accessor<std::int64_t, 2>();
+        for (std::int64_t p = 0; p < prompts; ++p) {
+            const auto& prompt = request.prompts[static_cast<std::size_t>(p)];
+            const auto head = static_cast<std::int64_t>(prompt.size()) - 1;
+            for (std::int64_t t = 0; t < head; ++t) {
+                ids[p][headWidth - head + t] = prompt[static_cast<std::size_t>(t)];
+                mask[p][headWidth - head + t] = 1;
+            }
+        }
+    }
+    headIds = headIds.to(device);
+    headMask = headMask.to(device);
+    model::KVCache cache;
+    // A mask only when some prompt is padded: without padding plain causal attention needs
+    // none. (A one-token prompt leaves a fully padded head row, masked out below.)
+    const bool padded = headWidth > 0 && headMask.eq(0).any().item<bool>();
+    if (headWidth > 0)
+        (void)model.forward(headIds, padded ? headMask : torch::Tensor(), &cache);
+
+    const auto owner = torch::tensor(std::vector<std::int64_t>(request.owner.begin(),
+                                                               request.owner.end()),
+                                     torch::kInt64)
+                           .to(device);
+    const auto width = longestOf(request.continuations);
+    auto [targets, mask] = padContinuations(request.continuations, width);
+    // Inputs: the prompt's last token, then every continuation token but the last (which
+    // predicts nothing).
+    auto inputs = torch::cat({torch::zeros({targets.size(0), 1}, torch::kInt64),
+                              targets.narrow(1, 0, width - 1)},
+                             1);
+    auto inputsAccess = inputs.accessor<std::int64_t, 2>();
+    for (std::size_t n = 0; n < request.continuations.size(); ++n)
+        inputsAccess[static_cast<std::int64_t>(n)][0] =
+            request.prompts[static_cast<std::size_t>(request.owner[n])].back();
+    targets = targets.to(device);
+    mask = mask.to(device);
+    inputs = inputs.to(device);
+    torch::Tensor logits;
+    if (headWidth > 0) {
+        auto rowCache = cache.selectRows(owner);
+        const auto keyMask =
+            torch::cat({headMask.index_select(0, owner), mask.to(torch::kInt64)}, 1);
+        logits = model.forward(inputs, keyMask, &rowCache).logits;
+    } else {
+        // Right-padded rows: under causal attention no real token sees the padding.
+        logits = model.forward(inputs).logits;
+    }
+    return {pickLogProbs(logits, targets) * mask, mask};
+}
+
+SequenceLogProbs scoreFullSequences(model::CausalLMImpl& model, const ScoringRequest& request)
+{
+    check(request);
+    const auto device = deviceOf(model);
+    const auto rows = static_cast<std::int64_t>(request.continuations.size());
+    std::int64_t total = 0;
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const auto& c = request.continuations[static_cast<std::size_t>(r)];
+        const auto& p = request.prompts[static_cast<std::size_t>(request.owner[r])];
+        total = std::max(total, static_cast<std::int64_t>(p.size() + c.size()));
+    }
+    auto ids = torch::zeros({rows, total}, torch::kInt64);
+    auto scored = torch::zeros({rows, total}, torch::kFloat32);
+    {
+        auto idsAccess = ids.accessor<std::int64_t, 2>();
+        auto scoredAccess = scored.accessor<float, 2>();
+        for (std::int64_t r = 0; r < rows; ++r) {
+            const auto& c = request.continuations[static_cast<std::size_t>(r)];
+            const auto& p = request.prompts[static_cast<std::size_t>(request.owner[r])];
+            std::int64_t t = 0;
+            for (const auto id : p)
+                idsAccess[r][t++] = id;
+            for (const auto id : c) {
+                scoredAccess[r][t] = 1.0F;
+                idsAccess[r][t++] = id;
+            }
+        }
+    }
+    ids = ids.to(device);
+    scored = scored.to(device);
+    // Right-padded: under causal attention no real token sees the padding.
+    const auto logits = model.forward(ids).logits;
+    const auto logProbs = atLeastFloat32(logits.narrow(1, 0, total - 1)).log_softmax(-1)
+                              .gather(-1, ids.narrow(1, 1, total - 1).unsqueeze(-1))
+                              .squeeze(-1) *
+                          scored.narrow(1, 1, total - 1);
+
+    // Realign each row's continuation to start at column 0, as scoreSharedPrompts returns it.
+    const auto width = longestOf(request.continuations);
+    std::vector<std::int64_t> starts(static_cast<std::size_t>(rows));
+    for (std::int64_t r = 0; r < rows; ++r)
+        starts[static_cast<std::size_t>(r)] = static_cast<std::int64_t>(
+            request.prompts[static_cast<std::size_t>(request.owner[r])].size()) - 1;
+    const auto columns = (torch::tensor(starts, torch::kInt64).unsqueeze(1) +
+                          torch::arange(width, torch::kInt64).unsqueeze(0))
+                             .clamp_max(total - 2)
+                             .to(device);
+    const auto mask = padContinuations(request.continuations, width).second.to(device);
+    return {logProbs.gather(1, columns) * mask, mask};
+}
+
+} // namespace cpo::train

@@ -1,0 +1,478 @@
+#include "train/cpo/cpo_trainer.h"
+
+#include "data/hash.h"
+#include "model/model_config.h"
+#include "train/checkpoint.h"
+#include "train/cpo/candidate_batch.h"
+#include "train/cpo/candidate_scoring.h"
+#include "train/cpo/cpo_loss.h"
+#include "train/cpo/cpo_metrics.h"
+#include "train/lr_schedule.h"
+#include "train/negatives/sampler_factory.h"
+#include "util/error.h"
+#include "util/log.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/fmt/fmt.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace cpo::train {
+namespace {
+
+constexpr char kPhase[] = "cpo";
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start)
+{
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+CpoOptions validated(const CpoOptions& options)
+{
+    const auto atLeast = [](std::int64_t value, std::int64_t minimum, const char* field) {
+        if (value < minimum)
+            throw Error(fmt::format("cpo.{} is {}; it must be at least {}", field, value,
+                                    minimum));
+    };
+    atLeast(options.steps, 1, "steps");
+    atLeast(options.batchSize, 1, "batch_size");
+    atLeast(options.gradAccumulation, 1, "grad_accumulation");
+    atLeast(options.k, 2, "k");
+    atLeast(options.metricsEvery, 1, "metrics_every");
+    atLeast(options.samplesEvery, 0, "samples_every");
+    atLeast(options.checkpointEvery, 0, "checkpoint_every");
+    if (!(options.beta > 0.0) || !std::isfinite(options.beta))
+        throw Error(fmt::format("cpo.beta is {}; it must be a positive number", options.beta));
+    if (!(options.lambdaMle >= 0.0))
+        throw Error(fmt::format("cpo.lambda_mle is {}; it must be >= 0", options.lambdaMle));
+    validate(options.optimizer);
+    return options;
+}
+
+// As MleTrainer's: decay the matrices only.
+std::unique_ptr<torch::optim::AdamW> makeOptimizer(model::CausalLMImpl& model,
+                                                   const OptimizerOptions& o)
+{
+    std::vector<torch::Tensor> decayed;
+    std::vector<torch::Tensor> undecayed;
+    for (const auto& p : model.parameters())
+        (p.dim() >= 2 ? decayed : undecayed).push_back(p);
+    const auto options = [&](double decay) {
+        return std::make_unique<torch::optim::AdamWOptions>(
+            torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps)
+                .weight_decay(decay));
+    };
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(decayed, options(o.weightDecay));
+    groups.emplace_back(undecayed, options(0.0));
+    return std::make_unique<torch::optim::AdamW>(groups, *options(o.weightDecay));
+}
+
+std::uint64_t computeConfigHash(const model::ModelConfig& config, const CpoOptions& o,
+                                std::span<const data::TokenizedExample> train)
+{
+    // What changes the updates; metric, sample and checkpoint cadence may change on resume.
+    const auto& s = o.sampler;
+    const nlohmann::json shape = {
+        {"model", model::configToJson(config)},
+        {"steps", o.steps},
+        {"batch_size", o.batchSize},
+        {"grad_accumulation", o.gradAccumulation},
+        {"k", o.k},
+        {"beta", o.beta},
+        {"lambda_mle", o.lambdaMle},
+        {"ranking", o.ranking},
+        {"seed", o.seed},
+        {"eos", o.eosId},
+        {"sampler",
+         {static_cast<int>(s.kind), s.mixWeights, s.mnFraction, s.an.sampling.temperature,
+          s.an.sampling.topK, s.an.sampling.topP, s.an.maxNewTokens, s.an.maxRedraws,
+          s.bnBufferCapacity}},
+        {"optimizer",
+         {o.optimizer.lr, o.optimizer.weightDecay, o.optimizer.beta1, o.optimizer.beta2,
+          o.optimizer.eps, o.optimizer.warmupSteps, static_cast<int>(o.optimizer.schedule),
+          o.optimizer.minLrRatio, o.optimizer.gradClip}}};
+    std::uint64_t hash = data::fnv1a64(shape.dump());
+    hash = data::fnv1a64(static_cast<std::uint64_t>(train.size()), hash);
+    for (const auto& example : train)
+        hash = data::fnv1a64(example.hash, hash);
+    return hash;
+}
+
+std::string describeNonFinite(double value)
+{
+    return std::isnan(value) ? "NaN" : (value > 0 ? "+infinity" : "-infinity");
+}
+
+std::vector<float> rowOf(const torch::Tensor& cpu2d, std::int64_t row, std::size_t length)
+{
+    const auto access = cpu2d.accessor<float, 2>();
+    std::vector<float> out(length);
+    for (std::size_t t = 0; t < length; ++t)
+        out[t] = access[row][static_cast<std::int64_t>(t)];
+    return out;
+}
+
+} // namespace
+
+std::string_view toString(HealthKind kind)
+{
+    switch (kind) {
+    case HealthKind::NonFiniteLoss: return "non_finite_loss";
+    case HealthKind::OverOptimisation: return "over_optimisation";
+    case HealthKind::Saturated: return "saturated";
+    }
+    return "unknown";
+}
+
+CpoTrainer::CpoTrainer(model::CausalLM policy, model::CausalLM reference,
+                       std::span<const data::TokenizedExample> train, CpoOptions options,
+                       std::filesystem::path checkpointRoot, model::CausalLM embedding)
+    : m_policy(std::move(policy)),
+      m_reference(reference ? std::move(reference) : model::cloneModel(*m_policy)),
+      m_embedding(embedding ? std::move(embedding) : m_reference),
+      m_train(train),
+      m_options(validated(options)),
+      m_checkpointRoot(std::move(checkpointRoot)),
+      m_optimizer(makeOptimizer(*m_policy, m_options.optimizer)),
+      m_sampler(negatives::makeSampler(m_options.sampler)),
+      m_batches(train, m_options.batchSize, m_options.seed),
+      m_configHash(computeConfigHash(m_policy->config(), m_options, train))
+{
+    m_reference->eval();
+    for (auto& p : m_reference->parameters())
+        p.set_requires_grad(false);
+}
+
+void CpoTrainer::emit(const CpoEvent& event) const
+{
+    if (m_onEvent)
+        m_onEvent(event);
+}
+
+void CpoTrainer::resume(const std::filesystem::path& checkpoint)
+{
+    const TrainingState state = readTrainingState(checkpoint);
+    if (state.phase != kPhase)
+        throw CheckpointError(CheckpointError::Kind::Mismatch,
+                              fmt::format("{}: a checkpoint of the '{}' phase cannot resume "
+                                          "the '{}' phase", checkpoint.string(), state.phase,
+                                          kPhase));
+    if (state.configHash != m_configHash)
+        throw CheckpointError(CheckpointError::Kind::Mismatch,
+                              fmt::format("{}: written under other settings (config hash "
+                                          "{:016x}, this run {:016x}): the model, the training "
+                                          "set or the CPO options differ. Restore them, or "
+                                          "start a new run from the checkpoint's weights",
+                                          checkpoint.string(), state.configHash,
+                                          m_configHash));
+    loadCheckpointWeights(checkpoint, *m_policy);
+    restoreOptimizer(*m_optimizer, state.optimizer);
+    if (state.torchRng.numel() > 0)
+        restoreTorchRng(state.torchRng);
+    // The sampler's memory (BN's buffer) is a function of the last batches: replay them.
+    const auto perEpoch = static_cast<std::int64_t>(m_batches.batchesPerEpoch());
+    const auto seen = static_cast<std::int64_t>(state.cursor.epoch) * perEpoch +
+                      static_cast<std::int64_t>(state.cursor.position);
+    const auto replay = std::min(seen, m_sampler->memoryBatches(m_options.batchSize));
+    const auto from = seen - replay;
+    m_batches.setCursor({state.cursor.seed, static_cast<std::uint64_t>(from / perEpoch),
+                         static_cast<std::uint64_t>(from % perEpoch)});
+    for (std::int64_t i = 0; i < replay; ++i) {
+        std::vector<data::TokenizedExample> batch;
+        for (const auto index : m_batches.next())
+            batch.push_back(m_train[index]);
+        m_sampler->observe(batch);
+    }
+    m_batches.setCursor(state.cursor);
+    m_step = state.step;
+    m_lastCheckpoint = checkpoint;
+    m_lastCheckpointStep = state.step;
+    log::get("train")->info("resumed CPO at step {} from {}", m_step, checkpoint.string());
+}
+
+CpoTrainer::StepOutcome CpoTrainer::trainStep()
+{
+    const auto start = Clock::now();
+    torch::AutoGradMode recordGraph(true);
+    const std::int64_t stepNumber = m_step + 1;
+    const double lr = learningRate(m_options.optimizer, m_step, m_options.steps);
+    for (auto& group : m_optimizer->param_groups())
+        static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    const auto device = m_policy->parameters().front().device();
+    const double beta = m_options.beta;
+    const bool wantSamples =
+        m_options.samplesEvery > 0 && stepNumber % m_options.samplesEvery == 0;
+
+    m_optimizer->zero_grad();
+    const auto refuse = [&](std::string what) {
+        m_optimizer->zero_grad();
+        return StepOutcome{std::nullopt, std::nullopt, std::move(what)};
+    };
+    // The step's micro-batches first: the loss is divided by the examples of the whole step
+    // (an epoch's last batch may be smaller), so accumulation gives exactly the big batch's.
+    std::vector<std::vector<data::TokenizedExample>> microBatches;
+    double totalExamples = 0.0;
+    for (std::int64_t micro = 0; micro < m_options.gradAccumulation; ++micro) {
+        auto& examples = microBatches.emplace_back();
+        for (const auto index : m_batches.next())
+            examples.push_back(m_train[index]);
+        totalExamples += static_cast<double>(examples.size());
+    }
+    std::vector<ExampleScores> scores;
+    CpoStepMetrics metrics;
+    std::optional<SampleSet> samples;
+    double contrastiveTotal = 0.0;
+    double nllTotal = 0.0;
+    double groundTruthTokens = 0.0;
+    std::int64_t policyTokens = 0;
+    for (std::int64_t micro = 0; micro < m_options.gradAccumulation; ++micro) {
+        const auto& examples = microBatches[static_cast<std::size_t>(micro)];
+        // The negatives of (step, micro-batch) depend on nothing else: exact on resume.
+        negatives::Rng rng(data::mix64(data::fnv1a64(
+            static_cast<std::uint64_t>(micro),
+            data::fnv1a64(static_cast<std::uint64_t>(stepNumber), m_options.seed))));
+        negatives::SampleRequest request;
+        request.batch = examples;
+        request.counts.assign(examples.size(), m_options.k - 1);
+        request.reference = m_reference.get();
+        request.eosId = m_options.eosId;
+        request.rng = &rng;
+        auto sampled = m_sampler->sample(request);
+        m_sampler->observe(examples);
+        for (std::size_t s = 0; s < negatives::kStrategyCount; ++s)
+            metrics.strategies[s].redraws += sampled.redraws[s];
+
+        const CandidateBatch candidates =
+            assembleCandidates(examples, std::move(sampled), m_referenceCache);
+        const auto B = candidates.examples;
+        const auto K = candidates.k;
+        const auto reference =
+            referenceLogProbs(*m_reference, candidates, examples, m_referenceCache, device);
+        const auto policy = scoreSharedPrompts(*m_policy, candidates.request());
+        const auto policySums = policy.sums().view({B, K});
+        const auto referenceSums = reference.sums().view({B, K});
+        const auto rewards = policySums - referenceSums;
+        std::optional<CandidateOrder> ranked;
+        if (m_options.ranking || wantSamples)
+            ranked = rankCandidates(*m_embedding, candidates);
+        const auto perExample =
+            contrastiveLoss(rewards, beta, m_options.ranking ? ranked->order : torch::Tensor());
+        auto loss = perExample.sum() / totalExamples;
+        const auto y1Tokens = policy.mask.view({B, K, -1}).select(1, 0).sum();
+        const auto y1Nll = -policySums.select(1, 0).sum();
+        if (m_options.lambdaMle > 0.0)
+            loss = loss + m_options.lambdaMle * y1Nll / (y1Tokens * static_cast<double>(
+                                                             m_options.gradAccumulation));
+        if (m_lossTransform)
+            loss = m_lossTransform(stepNumber, loss);
+        const double value = loss.item<double>();
+        if (!std::isfinite(value))
+            return refuse(fmt::format("the loss is {} (micro-batch {} of {})",
+                                      describeNonFinite(value), micro + 1,
+                                      m_options.gradAccumulation));
+        loss.backward();
+
+        contrastiveTotal += perExample.sum().item<double>();
+        nllTotal += y1Nll.item<double>();
+        groundTruthTokens += y1Tokens.item<double>();
+        for (const auto& prompt : candidates.prompts)
+            policyTokens += static_cast<std::int64_t>(prompt.size());
+        for (const auto& c : candidates.continuations)
+            policyTokens += static_cast<std::int64_t>(c.size());
+
+        const auto rewardsCpu = (rewards.detach() * beta).to(torch::kCPU, torch::kFloat64);
+        const auto policyCpu = policySums.detach().to(torch::kCPU, torch::kFloat64);
+        const auto referenceCpu = referenceSums.detach().to(torch::kCPU, torch::kFloat64);
+        const auto orderCpu = ranked ? ranked->order : torch::Tensor();
+        for (std::int64_t b = 0; b < B; ++b) {
+            ExampleScores e;
+            for (std::int64_t k = 0; k < K; ++k) {
+                e.rewards.push_back(rewardsCpu[b][k].item<double>());
+                e.policy.push_back(policyCpu[b][k].item<double>());
+                e.reference.push_back(referenceCpu[b][k].item<double>());
+                const auto row = static_cast<std::size_t>(b * K + k);
+                e.strategies.push_back(candidates.strategies[row]);
+                e.targetRank.push_back(k == 0 ? 0 : 1);
+            }
+            if (m_options.ranking)
+                for (std::int64_t place = 1; place < K; ++place)
+                    e.targetRank[static_cast<std::size_t>(
+                        orderCpu[b][place].item<std::int64_t>())] = place;
+            e.groundTruthTokens = static_cast<std::int64_t>(examples[static_cast<std::size_t>(b)]
+                                                                .continuation.size());
+            scores.push_back(std::move(e));
+        }
+        if (wantSamples && !samples) {
+            SampleSet set;
+            set.step = stepNumber;
+            set.prompt = candidates.prompts.front();
+            const auto policyTokensCpu = policy.tokens.detach().to(torch::kCPU).contiguous();
+            const auto referenceTokensCpu = reference.tokens.to(torch::kCPU).contiguous();
+            const auto& first = scores[scores.size() - static_cast<std::size_t>(B)];
+            for (std::int64_t k = 0; k < K; ++k) {
+                SampleCandidate c;
+                c.tokens = candidates.continuations[static_cast<std::size_t>(k)];
+                c.strategy = candidates.strategies[static_cast<std::size_t>(k)];
+                c.policyLogProbs = rowOf(policyTokensCpu, k, c.tokens.size());
+                c.referenceLogProbs = rowOf(referenceTokensCpu, k, c.tokens.size());
+                c.reward = first.rewards[static_cast<std::size_t>(k)];
+                c.similarity = ranked->similarities[static_cast<std::size_t>(k)];
+                c.rank = first.targetRank[static_cast<std::size_t>(k)];
+                set.candidates.push_back(std::move(c));
+            }
+            if (!m_options.ranking) // the similarity order, shown even when not trained on
+                for (std::int64_t place = 1; place < K; ++place)
+                    set.candidates[static_cast<std::size_t>(
+                                       ranked->order[0][place].item<std::int64_t>())]
+                        .rank = place;
+            samples = std::move(set);
+        }
+    }
+
+    std::vector<torch::Tensor> norms;
+    for (const auto& p : m_policy->parameters())
+        if (p.grad().defined())
+            norms.push_back(p.grad().norm(2));
+    const double gradNorm = norms.empty() ? 0.0 : torch::stack(norms).norm(2).item<double>();
+    if (!std::isfinite(gradNorm))
+        return refuse(fmt::format("the gradient norm is {}", describeNonFinite(gradNorm)));
+    const double clip = m_options.optimizer.gradClip;
+    if (clip > 0.0 && gradNorm > clip) {
+        torch::NoGradGuard noGrad;
+        for (auto& p : m_policy->parameters())
+            if (p.grad().defined())
+                p.grad().mul_(clip / (gradNorm + 1e-6));
+    }
+    m_optimizer->step();
+
+    metrics.step = stepNumber;
+    metrics.contrastiveLoss = contrastiveTotal / totalExamples;
+    metrics.nll = groundTruthTokens > 0.0 ? nllTotal / groundTruthTokens : 0.0;
+    metrics.loss = metrics.contrastiveLoss + m_options.lambdaMle * metrics.nll;
+    summarise(scores, metrics);
+    metrics.gradNorm = gradNorm;
+    metrics.lr = lr;
+    metrics.stepSeconds = secondsSince(start);
+    metrics.tokensPerSecond = metrics.stepSeconds > 0.0
+                                  ? static_cast<double>(policyTokens) / metrics.stepSeconds
+                                  : 0.0;
+    return {metrics, std::move(samples), {}};
+}
+
+void CpoTrainer::checkHealth(const CpoStepMetrics& metrics)
+{
+    const auto& health = m_options.health;
+    m_recentChecks.emplace_back(metrics.policyLogProbGroundTruth, metrics.margin);
+    const auto window = static_cast<std::size_t>(std::max<std::int64_t>(
+        health.overOptimisationChecks, 1));
+    if (m_recentChecks.size() > window + 1)
+        m_recentChecks.erase(m_recentChecks.begin());
+    if (health.overOptimisationChecks > 0 && m_recentChecks.size() == window + 1) {
+        bool falling = true;
+        for (std::size_t i = 1; i < m_recentChecks.size(); ++i)
+            falling = falling && m_recentChecks[i].first < m_recentChecks[i - 1].first &&
+                      m_recentChecks[i].second > m_recentChecks[i - 1].second;
+        if (falling) {
+            emit(HealthAlert{metrics.step, HealthKind::OverOptimisation,
+                             fmt::format("over-optimisation: y1's log-probability under π_θ "
+                                         "fell over the last {} checks (now {:.3f}) while the "
+                                         "margin rose (now {:.3f}): the model pushes the "
+                                         "negatives down faster than it keeps the ground "
+                                         "truth up. Consider a smaller β or learning rate, a "
+                                         "λ·NLL term, or stopping here",
+                                         window, metrics.policyLogProbGroundTruth,
+                                         metrics.margin)});
+            m_recentChecks.clear(); // one alert per run of falling checks
+        }
+    }
+    const bool saturated = metrics.accuracy >= 1.0 && metrics.loss < health.saturatedLoss;
+    m_saturatedStreak = saturated ? m_saturatedStreak + 1 : 0;
+    if (health.saturatedChecks > 0 && m_saturatedStreak == health.saturatedChecks)
+        emit(HealthAlert{metrics.step, HealthKind::Saturated,
+                         fmt::format("saturated: accuracy 1 and loss {:.2g} for {} checks: "
+                                     "the negatives are too easy to teach anything more. Try "
+                                     "harder negatives (AN, MN), a larger K or a smaller β",
+                                     metrics.loss, m_saturatedStreak)});
+}
+
+std::filesystem::path CpoTrainer::writeCheckpoint()
+{
+    TrainingState state;
+    state.phase = kPhase;
+    state.step = m_step;
+    state.configHash = m_configHash;
+    state.cursor = m_batches.cursor();
+    state.torchRng = captureTorchRng();
+    state.optimizer = serializeOptimizer(*m_optimizer);
+    const auto folder = checkpointFolder(m_checkpointRoot, m_step);
+    saveCheckpoint(folder, *m_policy, state);
+    m_lastCheckpoint = folder;
+    m_lastCheckpointStep = m_step;
+    emit(CheckpointSaved{m_step, folder});
+    return folder;
+}
+
+CpoResult CpoTrainer::run()
+{
+    auto logger = log::get("train");
+    const auto start = Clock::now();
+    CpoResult result;
+    const auto finish = [&](PhaseOutcome outcome, std::string message) {
+        result.outcome = outcome;
+        result.step = m_step;
+        result.message = std::move(message);
+        result.lastCheckpoint = m_lastCheckpoint;
+        return result;
+    };
+    const auto checkpointIfNew = [&] {
+        if (m_lastCheckpointStep != m_step)
+            writeCheckpoint();
+    };
+
+    m_policy->train();
+    while (m_step < m_options.steps) {
+        if (m_stopRequested != nullptr && m_stopRequested->load()) {
+            checkpointIfNew();
+            logger->info("CPO stopped on request at step {}", m_step);
+            return finish(PhaseOutcome::Stopped,
+                          fmt::format("stopped on request at step {}; resume from {}", m_step,
+                                      m_lastCheckpoint->string()));
+        }
+        auto outcome = trainStep();
+        if (!outcome.metrics) {
+            const std::string kept = m_lastCheckpoint
+                                         ? "the last good checkpoint is " +
+                                               m_lastCheckpoint->string()
+                                         : std::string("no checkpoint was written yet");
+            auto message = fmt::format("CPO stopped at step {}: {}; the update was not applied "
+                                       "and {}. Lower the learning rate or β, then resume "
+                                       "from that checkpoint",
+                                       m_step + 1, outcome.failure, kept);
+            logger->error("{}", message);
+            emit(HealthAlert{m_step + 1, HealthKind::NonFiniteLoss, message});
+            return finish(PhaseOutcome::Failed, std::move(message));
+        }
+        ++m_step;
+        outcome.metrics->elapsedSeconds = secondsSince(start);
+        if (m_step % m_options.metricsEvery == 0 || m_step == m_options.steps) {
+            emit(*outcome.metrics);
+            checkHealth(*outcome.metrics);
+        }
+        if (outcome.samples)
+            emit(*outcome.samples);
+        if (m_step == m_options.steps)
+            break;
+        if (m_options.checkpointEvery > 0 && m_step % m_options.checkpointEvery == 0)
+            writeCheckpoint();
+    }
+    checkpointIfNew();
+    return finish(PhaseOutcome::Finished,
+                  fmt::format("finished {} steps in {:.1f} s", m_step, secondsSince(start)));
+}
+
+} // namespace cpo::train

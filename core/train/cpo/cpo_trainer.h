@@ -1,0 +1,104 @@
+#pragma once
+
+#include "data/examples.h"
+#include "model/causal_lm.h"
+#include "train/batching.h"
+#include "train/cpo/cpo_events.h"
+#include "train/cpo/cpo_options.h"
+#include "train/cpo/reference_cache.h"
+#include "train/mle_trainer.h"
+#include "train/negatives/negative_sampler.h"
+
+#include <torch/torch.h>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace cpo::train {
+
+struct CpoResult {
+    PhaseOutcome outcome = PhaseOutcome::Finished;
+    std::int64_t step = 0;
+    std::string message;
+    std::optional<std::filesystem::path> lastCheckpoint;
+};
+
+// The CPO phase (DESIGN.md §1) on π_θ = `policy`, against π_ref = `reference`.
+//
+// Each step, for each micro-batch: K − 1 negatives per example from the sampler (seeded from
+// options.seed, the step and the micro-batch, so a resumed run draws the same ones); π_ref
+// log-probs of every candidate, reused where free (the sampler's, y1's from the per-example
+// cache) and otherwise computed with the prompt shared; π_θ log-probs with the prompt shared
+// and gradients; the contrastive loss (ranked by similarity when options.ranking) plus
+// λ·NLL(y1), summed over the examples and divided by the examples of the whole step. AdamW
+// with the schedule, clipping and accumulation as in MleTrainer.
+//
+// Events: CpoStepMetrics every metricsEvery steps (with the health checks), a SampleSet every
+// samplesEvery steps, HealthAlerts, CheckpointSaved. Non-finite loss or gradient: the step is
+// not applied, a NonFiniteLoss alert is emitted, no checkpoint is written, and run() returns
+// Failed. A stop request is honoured between steps (checkpoint, then Stopped); resume()
+// continues with the same data, negatives and optimizer state.
+//
+// The trainer keeps a view of `train`: it must outlive it.
+class CpoTrainer {
+public:
+    // reference: a frozen deep copy (null: a clone of policy is made now). embedding: the
+    // ranking embedding model (null: π_ref).
+    CpoTrainer(model::CausalLM policy, model::CausalLM reference,
+               std::span<const data::TokenizedExample> train, CpoOptions options,
+               std::filesystem::path checkpointRoot, model::CausalLM embedding = nullptr);
+
+    void setEventCallback(CpoEventCallback callback) { m_onEvent = std::move(callback); }
+    void setStopFlag(const std::atomic<bool>* stopRequested) { m_stopRequested = stopRequested; }
+    void setLossTransform(LossTransform transform) { m_lossTransform = std::move(transform); }
+
+    // Continues from a checkpoint folder this phase wrote. Throws CheckpointError (Mismatch)
+    // when another phase or other settings wrote it.
+    void resume(const std::filesystem::path& checkpoint);
+
+    CpoResult run();
+
+    std::int64_t step() const { return m_step; }
+    std::uint64_t configHash() const { return m_configHash; }
+    const model::CausalLM& policy() const { return m_policy; }
+    const model::CausalLM& reference() const { return m_reference; }
+
+private:
+    struct StepOutcome {
+        std::optional<CpoStepMetrics> metrics;
+        std::optional<SampleSet> samples;
+        std::string failure;
+    };
+    StepOutcome trainStep();
+    void checkHealth(const CpoStepMetrics& metrics);
+    std::filesystem::path writeCheckpoint();
+    void emit(const CpoEvent& event) const;
+
+    model::CausalLM m_policy;
+    model::CausalLM m_reference;
+    model::CausalLM m_embedding;
+    std::span<const data::TokenizedExample> m_train;
+    CpoOptions m_options;
+    std::filesystem::path m_checkpointRoot;
+    std::unique_ptr<torch::optim::AdamW> m_optimizer;
+    std::unique_ptr<negatives::NegativeSampler> m_sampler;
+    BatchSampler m_batches;
+    ReferenceCache m_referenceCache;
+    std::uint64_t m_configHash = 0;
+    std::int64_t m_step = 0;
+    std::optional<std::filesystem::path> m_lastCheckpoint;
+    std::optional<std::int64_t> m_lastCheckpointStep;
+    // Health: the recent checks' y1 log π_θ and margins, and the saturation streak.
+    std::vector<std::pair<double, double>> m_recentChecks;
+    std::int64_t m_saturatedStreak = 0;
+    CpoEventCallback m_onEvent;
+    const std::atomic<bool>* m_stopRequested = nullptr;
+    LossTransform m_lossTransform;
+};
+
+} // namespace cpo::train

@@ -1,0 +1,71 @@
+#pragma once
+
+#include "data/examples.h"
+#include "model/causal_lm.h"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace cpo::train::negatives {
+
+// The four ways of making a negative (DESIGN.md §1); MixN mixes them per example.
+enum class Strategy : std::uint8_t { An, Bn, Mn, Tn };
+inline constexpr std::size_t kStrategyCount = 4;
+inline constexpr std::array<Strategy, kStrategyCount> kStrategies{Strategy::An, Strategy::Bn,
+                                                                  Strategy::Mn, Strategy::Tn};
+std::string_view toString(Strategy strategy); // "an" | "bn" | "mn" | "tn"
+
+using Tokens = std::vector<tokenize::TokenId>;
+using PerStrategy = std::array<std::int64_t, kStrategyCount>;
+
+struct Negative {
+    Tokens tokens;
+    Strategy strategy = Strategy::An;
+    // log π_ref(token | x, previous tokens) of each token, when the sampler got them for free
+    // (AN: from sampling; TN: from the teacher-forced pass); empty otherwise.
+    std::vector<float> referenceLogProbs;
+};
+
+// The generator every sampler draws from: std::mt19937_64, whose output the standard fixes,
+// read only through the helpers below (std::uniform_*_distribution are implementation-defined),
+// so a seed gives the same negatives with every standard library.
+using Rng = std::mt19937_64;
+std::uint64_t uniformIndex(Rng& rng, std::uint64_t n); // uniform in [0, n), n > 0
+double uniformUnit(Rng& rng);                           // uniform in [0, 1)
+
+struct SampleRequest {
+    std::span<const data::TokenizedExample> batch;
+    std::vector<std::int64_t> counts;    // negatives wanted for each example of the batch
+    model::CausalLMImpl* reference = nullptr; // π_ref: frozen, eval mode
+    tokenize::TokenId eosId = 0;
+    Rng* rng = nullptr;
+};
+
+struct SampleResult {
+    std::vector<std::vector<Negative>> negatives; // per example, counts[i] of them
+    // log π_ref of each y1 token, per example, where a teacher-forced pass over (x, y1) was
+    // run anyway (MN, TN); empty rows otherwise.
+    std::vector<std::vector<float>> groundTruthReferenceLogProbs;
+    PerStrategy redraws{}; // candidates rejected because they equalled y1
+};
+
+// One small interface for every strategy. Samplers never return y1 itself (nor a copy).
+class NegativeSampler {
+public:
+    virtual ~NegativeSampler() = default;
+    virtual SampleResult sample(const SampleRequest& request) = 0;
+    // Called once per batch after sample(), in data order; samplers with a memory (BN's
+    // rolling buffer) keep what they need. The memory is a pure function of the batches
+    // seen, so a resumed run rebuilds it by replaying the last batches.
+    virtual void observe(std::span<const data::TokenizedExample> /*batch*/) {}
+    // How many of the most recent batches observe() must see to rebuild the memory.
+    virtual std::int64_t memoryBatches(std::int64_t /*batchSize*/) const { return 0; }
+};
+
+} // namespace cpo::train::negatives
