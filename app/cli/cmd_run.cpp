@@ -67,6 +67,55 @@ std::string fixed(double value, int digits)
     return text.str();
 }
 
+nlohmann::json cpoStepJson(const train::CpoStepMetrics& e)
+{
+    nlohmann::json strategies = nlohmann::json::object();
+    for (std::size_t i = 0; i < e.strategies.size(); ++i) {
+        const auto& s = e.strategies[i];
+        strategies[std::string(train::negatives::toString(
+            static_cast<train::negatives::Strategy>(i)))] = {
+            {"negatives", s.negatives}, {"redraws", s.redraws}, {"reward", s.reward},
+            {"logp_theta", s.policyLogProb}, {"logp_ref", s.referenceLogProb}};
+    }
+    return {{"event", "cpo_step"},
+            {"step", e.step},
+            {"loss", e.loss},
+            {"contrastive_loss", e.contrastiveLoss},
+            {"nll", e.nll},
+            {"reward_y1", e.rewardGroundTruth},
+            {"reward_negatives", e.rewardNegatives},
+            {"margin", e.margin},
+            {"accuracy", e.accuracy},
+            {"kendall_tau", e.kendallTau},
+            {"spearman_rho", e.spearmanRho},
+            {"logp_theta_y1", e.policyLogProbGroundTruth},
+            {"logp_ref_y1", e.referenceLogProbGroundTruth},
+            {"logp_theta_negatives", e.policyLogProbNegatives},
+            {"logp_ref_negatives", e.referenceLogProbNegatives},
+            {"kl_y1", e.klGroundTruth},
+            {"grad_norm", e.gradNorm},
+            {"lr", e.lr},
+            {"tokens_per_s", e.tokensPerSecond},
+            {"strategies", strategies}};
+}
+
+nlohmann::json sampleSetJson(const engine::DecodedSampleSet& e)
+{
+    nlohmann::json candidates = nlohmann::json::array();
+    for (std::size_t i = 0; i < e.set.candidates.size(); ++i) {
+        const auto& c = e.set.candidates[i];
+        candidates.push_back(
+            {{"text", e.candidates[i]},
+             {"strategy", c.strategy ? std::string(train::negatives::toString(*c.strategy))
+                                     : std::string("ground_truth")},
+             {"tokens", c.tokens}, {"logp_theta", c.policyLogProbs},
+             {"logp_ref", c.referenceLogProbs}, {"reward", c.reward},
+             {"similarity", c.similarity}, {"rank", c.rank}});
+    }
+    return {{"event", "sample_set"}, {"step", e.set.step}, {"prompt", e.prompt},
+            {"candidates", candidates}};
+}
+
 // JSON of one event for --events: {"event": NAME, ...fields}.
 nlohmann::json eventJson(const engine::RunEvent& event)
 {
@@ -87,6 +136,10 @@ nlohmann::json eventJson(const engine::RunEvent& event)
                         {"loss", e.loss},         {"lr", e.lr},
                         {"grad_norm", e.gradNorm}, {"tokens_per_s", e.tokensPerSecond},
                         {"elapsed_s", e.elapsedSeconds}};
+            else if constexpr (std::is_same_v<T, train::CpoStepMetrics>)
+                return cpoStepJson(e);
+            else if constexpr (std::is_same_v<T, engine::DecodedSampleSet>)
+                return sampleSetJson(e);
             else if constexpr (std::is_same_v<T, train::ValidationMetrics>)
                 return {{"event", "validation"}, {"step", e.step}, {"loss", e.loss},
                         {"perplexity", e.perplexity}, {"tokens", e.tokens}};
@@ -97,7 +150,8 @@ nlohmann::json eventJson(const engine::RunEvent& event)
                         {"outcome", train::toString(e.outcome)}, {"step", e.step},
                         {"seconds", e.seconds}, {"message", e.message}};
             else
-                return {{"event", "alert"}, {"kind", e.kind}, {"message", e.message}};
+                return {{"event", "alert"}, {"kind", e.kind}, {"message", e.message},
+                        {"step", e.step}};
         },
         event);
 }
@@ -124,11 +178,19 @@ public:
                     m_lastLoss = e.loss;
                     if (m_progress)
                         m_progress->update(e.step, detail(e));
+                } else if constexpr (std::is_same_v<T, train::CpoStepMetrics>) {
+                    m_lastLoss = e.loss;
+                    if (m_progress)
+                        m_progress->update(e.step, "loss " + fixed(e.loss, 3) + "  acc " +
+                                                       fixed(e.accuracy, 2) + "  margin " +
+                                                       fixed(e.margin, 2) + "  KL " +
+                                                       fixed(e.klGroundTruth, 3));
                 } else if constexpr (std::is_same_v<T, train::ValidationMetrics>) {
                     m_validation = "val " + fixed(e.loss, 3) + " ppl " + fixed(e.perplexity, 2);
                 } else if constexpr (std::is_same_v<T, engine::PhaseEnded>) {
                     if (m_progress)
                         m_progress->finish("loss " + fixed(m_lastLoss, 3) + "  " + m_validation);
+                    m_validation.clear();
                     m_progress.reset();
                     log->info("{} phase {} at step {} in {}", e.phase,
                               train::toString(e.outcome), e.step, formatDuration(e.seconds));
@@ -136,6 +198,9 @@ public:
                         log->warn("{}", e.message);
                 } else if constexpr (std::is_same_v<T, engine::Alert>) {
                     log->warn("{}", e.message);
+                } else if constexpr (std::is_same_v<T, engine::DecodedSampleSet>) {
+                    log->debug("sample set at step {}: {} candidates", e.set.step,
+                               e.candidates.size());
                 }
             },
             event);

@@ -73,6 +73,10 @@ void RunRecorder::record(const RunEvent& event)
                 metric("lr", e.step, e.lr);
                 metric("grad_norm", e.step, e.gradNorm);
                 metric("tokens_per_s", e.step, e.tokensPerSecond);
+            } else if constexpr (std::is_same_v<T, train::CpoStepMetrics>) {
+                recordCpoStep(e);
+            } else if constexpr (std::is_same_v<T, DecodedSampleSet>) {
+                recordSampleSet(e);
             } else if constexpr (std::is_same_v<T, train::ValidationMetrics>) {
                 metric("val_loss", e.step, e.loss);
                 metric("val_perplexity", e.step, e.perplexity);
@@ -81,10 +85,71 @@ void RunRecorder::record(const RunEvent& event)
                 m_store.recordCheckpoint({0, m_runId, m_phase, e.step, e.path.string(), {}, 0});
                 m_store.heartbeat(m_runId);
             } else if constexpr (std::is_same_v<T, Alert>) {
-                m_store.recordAlert({0, m_runId, m_phase, 0, e.kind, e.message, 0});
+                m_store.recordAlert({0, m_runId, m_phase, e.step, e.kind, e.message, 0});
             }
         },
         event);
+}
+
+void RunRecorder::recordCpoStep(const train::CpoStepMetrics& e)
+{
+    const std::pair<const char*, double> values[] = {
+        {"loss", e.loss},
+        {"contrastive_loss", e.contrastiveLoss},
+        {"nll", e.nll},
+        {"reward_y1", e.rewardGroundTruth},
+        {"reward_negatives", e.rewardNegatives},
+        {"margin", e.margin},
+        {"accuracy", e.accuracy},
+        {"kendall_tau", e.kendallTau},
+        {"spearman_rho", e.spearmanRho},
+        {"logp_theta_y1", e.policyLogProbGroundTruth},
+        {"logp_ref_y1", e.referenceLogProbGroundTruth},
+        {"logp_theta_negatives", e.policyLogProbNegatives},
+        {"logp_ref_negatives", e.referenceLogProbNegatives},
+        {"kl_y1", e.klGroundTruth},
+        {"grad_norm", e.gradNorm},
+        {"lr", e.lr},
+        {"tokens_per_s", e.tokensPerSecond}};
+    for (const auto& [key, value] : values)
+        metric(key, e.step, value);
+    for (std::size_t i = 0; i < e.strategies.size(); ++i) {
+        const auto& strategy = e.strategies[i];
+        if (strategy.negatives == 0)
+            continue;
+        const std::string name(
+            train::negatives::toString(static_cast<train::negatives::Strategy>(i)));
+        metric(name + "/reward", e.step, strategy.reward);
+        metric(name + "/negatives", e.step, static_cast<double>(strategy.negatives));
+        metric(name + "/redraws", e.step, static_cast<double>(strategy.redraws));
+    }
+}
+
+void RunRecorder::recordSampleSet(const DecodedSampleSet& decoded)
+{
+    store::SampleSetRecord record;
+    record.runId = m_runId;
+    record.phase = m_phase;
+    record.step = decoded.set.step;
+    record.prompt = decoded.prompt;
+    for (std::size_t i = 0; i < decoded.set.candidates.size(); ++i) {
+        const auto& candidate = decoded.set.candidates[i];
+        store::CandidateRecord out;
+        out.idx = static_cast<int>(i);
+        out.role = candidate.strategy ? store::CandidateRole::Negative
+                                      : store::CandidateRole::GroundTruth;
+        if (candidate.strategy)
+            out.strategy = train::negatives::toString(*candidate.strategy);
+        out.text = decoded.candidates[i];
+        out.tokenIds.assign(candidate.tokens.begin(), candidate.tokens.end());
+        out.logpTheta = candidate.policyLogProbs;
+        out.logpRef = candidate.referenceLogProbs;
+        out.reward = candidate.reward;
+        out.similarity = candidate.similarity;
+        out.rank = static_cast<int>(candidate.rank);
+        record.candidates.push_back(std::move(out));
+    }
+    m_store.insertSampleSet(record);
 }
 
 void RunRecorder::finish(const RunSummary& summary)

@@ -26,6 +26,8 @@ public:
 
 private:
     void metric(const std::string& key, std::int64_t step, double value);
+    void recordCpoStep(const train::CpoStepMetrics& metrics);
+    void recordSampleSet(const DecodedSampleSet& decoded);
 
     store::RunStore& m_store;
     std::int64_t m_runId;

@@ -3,6 +3,7 @@
 #include "engine/prepared_data.h"
 #include "model/device.h"
 #include "model/hf_folder.h"
+#include "train/cpo/cpo_trainer.h"
 #include "util/blas_threads.h"
 #include "util/error.h"
 
@@ -66,6 +67,35 @@ void checkExamplesFit(const model::ModelConfig& config, const PreparedData& data
                     " tokens but the model has " + std::to_string(config.maxPositions) +
                     " positions: raise model.init.max_positions or lower "
                     "dataset.max_prefix_tokens / dataset.max_continuation_tokens");
+}
+
+train::CpoOptions cpoOptions(const CpoSpec& spec, std::uint64_t seed,
+                             const tokenize::Tokenizer& tokenizer)
+{
+    if (!tokenizer.eosId())
+        throw Error("the CPO phase needs a tokenizer with an end-of-sequence token "
+                    "(TN negatives end with it)");
+    train::CpoOptions options;
+    options.steps = spec.steps;
+    options.batchSize = spec.batchSize;
+    options.gradAccumulation = spec.gradAccumulation;
+    options.optimizer = spec.optimizer;
+    options.k = spec.k;
+    options.beta = spec.beta;
+    options.lambdaMle = spec.lambdaMle;
+    options.sampler.kind = static_cast<train::negatives::SamplerKind>(spec.sampler);
+    options.sampler.mixWeights = {spec.mixWeights.an, spec.mixWeights.bn, spec.mixWeights.mn,
+                                  spec.mixWeights.tn};
+    options.sampler.mnFraction = spec.mnFraction;
+    options.sampler.an.sampling = {spec.an.temperature, spec.an.topK, spec.an.topP};
+    options.sampler.an.maxNewTokens = spec.an.maxNewTokens;
+    options.ranking = spec.ranking;
+    options.metricsEvery = spec.metricsEvery;
+    options.samplesEvery = spec.samplesEvery;
+    options.checkpointEvery = spec.checkpointEvery;
+    options.seed = seed;
+    options.eosId = *tokenizer.eosId();
+    return options;
 }
 
 std::int64_t scaled(std::int64_t value, double factor)
@@ -187,33 +217,68 @@ RunSummary RunSession::runPhases()
                        params});
 
     if (m_config.mle) {
-        emit(PhaseStarted{"mle", m_config.mle->steps});
-        const auto phaseStart = std::chrono::steady_clock::now();
         train::MleTrainer trainer(lm, data.train, data.validation, *m_config.mle,
                                   m_runDir / "mle");
-        trainer.setStopFlag(&m_stopRequested);
         trainer.setEventCallback([this](const train::MleEvent& event) {
             std::visit([this](const auto& value) { emit(value); }, event);
         });
-        const auto result = trainer.run();
-        PhaseEnded ended{"mle",          result.outcome,          result.step,
-                         secondsSince(phaseStart), result.message, result.lastValidation,
-                         result.lastCheckpoint};
-        emit(ended);
-        summary.phases.push_back(ended);
-        if (result.outcome != train::PhaseOutcome::Finished) {
-            summary.outcome = result.outcome == train::PhaseOutcome::Stopped ? RunOutcome::Stopped
-                                                                             : RunOutcome::Failed;
-            summary.message = result.message;
+        if (!runPhase("mle", m_config.mle->steps, trainer, summary))
             return summary;
-        }
     }
     if (m_config.cpo) {
-        const std::string message =
-            "the CPO phase is not available in this build yet; the run ends after MLE";
-        emit(Alert{"phase_unavailable", message});
+        // π_ref is the model as MLE left it, frozen: a deep copy, not the shared handle.
+        auto reference = model::cloneModel(*lm);
+        model::CausalLM embedding;
+        if (!m_config.cpo->embeddingModel.empty())
+            embedding = model::loadHfModel(m_config.cpo->embeddingModel, device);
+        train::CpoTrainer trainer(lm, reference, data.train,
+                                  cpoOptions(*m_config.cpo, m_config.seed, *data.tokenizer),
+                                  m_runDir / "cpo", embedding);
+        const auto& tokenizer = *data.tokenizer;
+        trainer.setEventCallback([this, &tokenizer](const train::CpoEvent& event) {
+            std::visit(
+                [this, &tokenizer](const auto& value) {
+                    using T = std::decay_t<decltype(value)>;
+                    if constexpr (std::is_same_v<T, train::SampleSet>) {
+                        DecodedSampleSet decoded{value, tokenizer.decode(value.prompt), {}};
+                        for (const auto& candidate : value.candidates)
+                            decoded.candidates.push_back(tokenizer.decode(candidate.tokens));
+                        emit(decoded);
+                    } else if constexpr (std::is_same_v<T, train::HealthAlert>) {
+                        emit(Alert{std::string(train::toString(value.kind)), value.message,
+                                   value.step});
+                    } else {
+                        emit(value);
+                    }
+                },
+                event);
+        });
+        if (!runPhase("cpo", m_config.cpo->steps, trainer, summary))
+            return summary;
     }
     return summary;
+}
+
+template <typename Trainer>
+bool RunSession::runPhase(const std::string& phase, std::int64_t steps, Trainer& trainer,
+                          RunSummary& summary)
+{
+    emit(PhaseStarted{phase, steps});
+    const auto start = std::chrono::steady_clock::now();
+    trainer.setStopFlag(&m_stopRequested);
+    const auto result = trainer.run();
+    PhaseEnded ended{phase, result.outcome, result.step, secondsSince(start), result.message,
+                     std::nullopt, result.lastCheckpoint};
+    if constexpr (requires { result.lastValidation; })
+        ended.validation = result.lastValidation;
+    emit(ended);
+    summary.phases.push_back(ended);
+    if (result.outcome == train::PhaseOutcome::Finished)
+        return true;
+    summary.outcome = result.outcome == train::PhaseOutcome::Stopped ? RunOutcome::Stopped
+                                                                      : RunOutcome::Failed;
+    summary.message = result.message;
+    return false;
 }
 
 void scaleSteps(ExperimentConfig& config, double factor)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/experiment.h"
+#include "train/cpo/cpo_events.h"
 #include "train/mle_trainer.h"
 
 #include <nlohmann/json.hpp>
@@ -46,9 +47,17 @@ struct PhaseEnded {
 struct Alert {
     std::string kind;
     std::string message;
+    std::int64_t step = 0;
+};
+// A CPO sample set with its texts decoded by the run's tokenizer.
+struct DecodedSampleSet {
+    train::SampleSet set;
+    std::string prompt;
+    std::vector<std::string> candidates; // in set.candidates' order: y1 first
 };
 using RunEvent = std::variant<StatusMessage, DataPrepared, ModelPrepared, PhaseStarted,
                               train::StepMetrics, train::ValidationMetrics,
+                              train::CpoStepMetrics, DecodedSampleSet,
                               train::CheckpointSaved, PhaseEnded, Alert>;
 using RunEventCallback = std::function<void(const RunEvent&)>;
 
@@ -83,6 +92,10 @@ public:
 private:
     void emit(const RunEvent& event) const;
     RunSummary runPhases();
+    // Runs one phase's trainer and records how it ended; false when the run must stop there.
+    template <typename Trainer>
+    bool runPhase(const std::string& phase, std::int64_t steps, Trainer& trainer,
+                  RunSummary& summary);
 
     ExperimentConfig m_config;
     std::filesystem::path m_runDir;

@@ -209,7 +209,8 @@ void TestCli::runTrainsAndRecordsTheDemo()
     const QString db = m_dir.filePath("runs.sqlite");
     const auto result = runCpo(
         {"run", cpo::test::sourceDir() + "/experiments/demo-oracle.json", "--out", out, "--db",
-         db, "--events", "--set", "cpo=null", "--set", "device=cpu", "--set",
+         db, "--events", "--set", "cpo.steps=6", "--set", "cpo.samples_every=3", "--set",
+         "cpo.checkpoint_every=3", "--set", "device=cpu", "--set",
          "dataset.oracle.train_examples=256", "--set", "dataset.oracle.validation_examples=64",
          "--set", "mle.steps=20", "--set", "mle.warmup_steps=2", "--set", "mle.eval_every=10",
          "--set", "mle.checkpoint_every=10"});
@@ -219,8 +220,10 @@ void TestCli::runTrainsAndRecordsTheDemo()
     for (const auto& line : lines.mid(0, lines.size() - 1))
         ++counts[parseSingleJson(line)["event"].toString()];
     QCOMPARE(counts["step"], 20);
-    QCOMPARE(counts["phase_started"], 1);
-    QCOMPARE(counts["checkpoint"], 2);
+    QCOMPARE(counts["cpo_step"], 6);
+    QCOMPARE(counts["sample_set"], 2);
+    QCOMPARE(counts["phase_started"], 2);
+    QCOMPARE(counts["checkpoint"], 4);
     QVERIFY(counts["validation"] >= 2);
     const auto summary = parseSingleJson(lines.last());
     QCOMPARE(summary["status"].toString(), QString("finished"));
@@ -231,6 +234,8 @@ void TestCli::runTrainsAndRecordsTheDemo()
     QVERIFY(QFileInfo::exists(out + "/experiment.json"));
     QVERIFY(QFileInfo::exists(out + "/mle/step-00000020/model.safetensors"));
     QVERIFY(QFileInfo::exists(out + "/mle/step-00000020/training_state.bin"));
+    QCOMPARE(summary["phases"].toObject()["cpo"].toObject()["steps"].toInt(), 6);
+    QVERIFY(QFileInfo::exists(out + "/cpo/step-00000006/model.safetensors"));
     QVERIFY(QFileInfo::exists(db));
 }
 
