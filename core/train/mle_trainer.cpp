@@ -1,4 +1,5 @@
 #include "train/mle_trainer.h"
+#include "train/optimizer.h"
 
 #include "data/hash.h"
 #include "model/model_config.h"
@@ -44,26 +45,6 @@ MleOptions validated(const MleOptions& options)
     atLeast(options.checkpointEvery, 0, "checkpoint_every");
     validate(options.optimizer);
     return options;
-}
-
-std::unique_ptr<torch::optim::AdamW> makeOptimizer(model::CausalLMImpl& model,
-                                                   const OptimizerOptions& o)
-{
-    // Decay the matrices only: shrinking biases and norm gains towards 0 regularises nothing
-    // useful and fights LayerNorm's scale (nanoGPT and HF's Trainer do the same).
-    std::vector<torch::Tensor> decayed;
-    std::vector<torch::Tensor> undecayed;
-    for (const auto& p : model.parameters())
-        (p.dim() >= 2 ? decayed : undecayed).push_back(p);
-    const auto options = [&](double decay) {
-        return std::make_unique<torch::optim::AdamWOptions>(
-            torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps)
-                .weight_decay(decay));
-    };
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(decayed, options(o.weightDecay));
-    groups.emplace_back(undecayed, options(0.0));
-    return std::make_unique<torch::optim::AdamW>(groups, *options(o.weightDecay));
 }
 
 std::uint64_t computeConfigHash(const model::ModelConfig& config, const MleOptions& o,
