@@ -77,26 +77,10 @@ nlohmann::json cpoStepJson(const train::CpoStepMetrics& e)
             {"negatives", s.negatives}, {"redraws", s.redraws}, {"reward", s.reward},
             {"logp_theta", s.policyLogProb}, {"logp_ref", s.referenceLogProb}};
     }
-    return {{"event", "cpo_step"},
-            {"step", e.step},
-            {"loss", e.loss},
-            {"contrastive_loss", e.contrastiveLoss},
-            {"nll", e.nll},
-            {"reward_y1", e.rewardGroundTruth},
-            {"reward_negatives", e.rewardNegatives},
-            {"margin", e.margin},
-            {"accuracy", e.accuracy},
-            {"kendall_tau", e.kendallTau},
-            {"spearman_rho", e.spearmanRho},
-            {"logp_theta_y1", e.policyLogProbGroundTruth},
-            {"logp_ref_y1", e.referenceLogProbGroundTruth},
-            {"logp_theta_negatives", e.policyLogProbNegatives},
-            {"logp_ref_negatives", e.referenceLogProbNegatives},
-            {"kl_y1", e.klGroundTruth},
-            {"grad_norm", e.gradNorm},
-            {"lr", e.lr},
-            {"tokens_per_s", e.tokensPerSecond},
-            {"strategies", strategies}};
+    nlohmann::json json{{"event", "cpo_step"}, {"step", e.step}, {"strategies", strategies}};
+    for (const auto& [key, value] : train::namedValues(e))
+        json[std::string(key)] = value;
+    return json;
 }
 
 nlohmann::json sampleSetJson(const engine::DecodedSampleSet& e)

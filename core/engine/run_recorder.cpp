@@ -93,26 +93,8 @@ void RunRecorder::record(const RunEvent& event)
 
 void RunRecorder::recordCpoStep(const train::CpoStepMetrics& e)
 {
-    const std::pair<const char*, double> values[] = {
-        {"loss", e.loss},
-        {"contrastive_loss", e.contrastiveLoss},
-        {"nll", e.nll},
-        {"reward_y1", e.rewardGroundTruth},
-        {"reward_negatives", e.rewardNegatives},
-        {"margin", e.margin},
-        {"accuracy", e.accuracy},
-        {"kendall_tau", e.kendallTau},
-        {"spearman_rho", e.spearmanRho},
-        {"logp_theta_y1", e.policyLogProbGroundTruth},
-        {"logp_ref_y1", e.referenceLogProbGroundTruth},
-        {"logp_theta_negatives", e.policyLogProbNegatives},
-        {"logp_ref_negatives", e.referenceLogProbNegatives},
-        {"kl_y1", e.klGroundTruth},
-        {"grad_norm", e.gradNorm},
-        {"lr", e.lr},
-        {"tokens_per_s", e.tokensPerSecond}};
-    for (const auto& [key, value] : values)
-        metric(key, e.step, value);
+    for (const auto& [key, value] : train::namedValues(e))
+        metric(std::string(key), e.step, value);
     for (std::size_t i = 0; i < e.strategies.size(); ++i) {
         const auto& strategy = e.strategies[i];
         if (strategy.negatives == 0)

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -49,6 +50,10 @@ struct CpoStepMetrics {
     double stepSeconds = 0.0;
     double elapsedSeconds = 0.0;          // since run() began
 };
+
+// The scalar metrics of a step by name ("loss", "accuracy", "kl_y1", ...), in one fixed order:
+// the run store's series keys and the event stream's fields both come from here.
+std::vector<std::pair<std::string_view, double>> namedValues(const CpoStepMetrics& metrics);
 
 // One candidate of a sample set, as token ids (the caller decodes them).
 struct SampleCandidate {
