@@ -1,6 +1,7 @@
 // The `cpo` command line as a script sees it: JSON shapes on stdout, exit codes, one-line
 // errors on stderr. Runs the real binary (CPO_CLI) through QProcess.
 
+#include "cli_runner.h"
 #include "test_env.h"
 
 #include <QtCore/QJsonArray>
@@ -13,33 +14,8 @@
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-CliResult runCpo(const QStringList& arguments, const QByteArray& input = {})
-{
-    QProcess process;
-    process.start(cpo::test::cliPath(), arguments);
-    if (!process.waitForStarted())
-        return {};
-    if (!input.isEmpty())
-        process.write(input);
-    process.closeWriteChannel();
-    process.waitForFinished(180000);
-    return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
-}
-
-QJsonObject parseSingleJson(const QByteArray& out)
-{
-    QJsonParseError error;
-    const auto document = QJsonDocument::fromJson(out, &error);
-    if (error.error != QJsonParseError::NoError)
-        qWarning() << "stdout is not one JSON document:" << error.errorString() << out.left(300);
-    return document.object();
-}
+using cpo::test::parseSingleJson;
+using cpo::test::runCpo;
 
 void writeFile(const QString& path, const QByteArray& content)
 {

@@ -1,6 +1,7 @@
 // `cpo ensemble` as a script sees it: the real binary (CPO_CLI) through QProcess, checked
 // through `cpo logits --json`, so the saved folder is judged by what the model computes.
 
+#include "cli_runner.h"
 #include "test_env.h"
 
 #include <QtCore/QJsonDocument>
@@ -11,22 +12,7 @@
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-CliResult runCpo(const QStringList& arguments)
-{
-    QProcess process;
-    process.start(cpo::test::cliPath(), arguments);
-    if (!process.waitForStarted())
-        return {};
-    process.closeWriteChannel();
-    process.waitForFinished(180000);
-    return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
-}
+using cpo::test::runCpo;
 
 void writeFile(const QString& path, const QByteArray& content)
 {

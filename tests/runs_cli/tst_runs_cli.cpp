@@ -2,6 +2,7 @@
 // pruned by the real binary (CPO_CLI) through QProcess: JSON shapes on stdout, exported file
 // contents, exit codes and one-line errors on stderr.
 
+#include "cli_runner.h"
 #include "test_env.h"
 
 #include "store/run_store.h"
@@ -26,36 +27,12 @@ using cpo::store::RunRecord;
 using cpo::store::RunStatus;
 using cpo::store::RunStore;
 
+using cpo::test::CliResult;
+using cpo::test::parseSingleJson;
+using cpo::test::runCpo;
+
 constexpr qint64 kT0 = 1'700'000'000'000; // the first run's creation, Unix ms
 constexpr char kExperiment[] = "{\"name\": \"baseline\",\n  \"phases\": [\"mle\"]}\n";
-
-struct CliResult {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-CliResult runCpo(const QStringList& arguments,
-                 const QProcessEnvironment& environment = QProcessEnvironment::systemEnvironment())
-{
-    QProcess process;
-    process.setProcessEnvironment(environment);
-    process.start(cpo::test::cliPath(), arguments);
-    if (!process.waitForStarted())
-        return {};
-    process.closeWriteChannel();
-    process.waitForFinished(60000);
-    return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
-}
-
-QJsonObject parseSingleJson(const QByteArray& out)
-{
-    QJsonParseError error;
-    const auto document = QJsonDocument::fromJson(out, &error);
-    if (error.error != QJsonParseError::NoError)
-        qWarning() << "stdout is not one JSON document:" << error.errorString() << out.left(300);
-    return document.object();
-}
 
 QList<qint64> listedIds(const QString& db)
 {
@@ -298,11 +275,11 @@ void TestRunsCli::defaultStoreFollowsXdg()
     const QString dataHome = m_dir.filePath("xdg");
     environment.insert("XDG_DATA_HOME", dataHome);
     const QString expected = dataHome + "/cpo-studio/runs.sqlite";
-    verifyOneLineError(runCpo({"runs", "list"}, environment), "no run store at " + expected);
+    verifyOneLineError(runCpo({"runs", "list"}, {}, environment), "no run store at " + expected);
 
     QVERIFY(QDir().mkpath(dataHome + "/cpo-studio"));
     makeStore(expected);
-    const auto result = runCpo({"runs", "list", "--json"}, environment);
+    const auto result = runCpo({"runs", "list", "--json"}, {}, environment);
     QVERIFY2(result.exitCode == 0, result.err.constData());
     QCOMPARE(parseSingleJson(result.out)["runs"].toArray().size(), 3);
 }
