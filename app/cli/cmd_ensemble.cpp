@@ -88,19 +88,27 @@ void addEnsembleCommand(CLI::App& app, Action& action)
     auto options = std::make_shared<EnsembleOptions>();
     auto* command = app.add_subcommand(
         "ensemble", "Write the weight-space ensemble alpha*MLE + (1-alpha)*CPO of two "
-                    "checkpoints of one architecture as a Hugging Face folder");
-    command->add_option("--mle", options->mle, "Hugging Face folder of the MLE model "
-                                               "(its tokenizer files are copied too)")
-        ->required();
-    command->add_option("--cpo", options->cpo, "Hugging Face folder of the CPO model")
-        ->required();
-    command->add_option("--alpha", options->alpha,
-                        "Weight of the MLE model: 1 gives it exactly, 0 the CPO model")
-        ->required();
-    command->add_option("--out", options->out, "Folder to write the ensemble to")->required();
+                    "checkpoints of one architecture as a Hugging Face folder (all four options "
+                    "required), or evaluate a run's ensembles over a list of alpha: "
+                    "`cpo ensemble sweep --run-dir DIR` (see `cpo ensemble sweep --help`)");
+    // Required unless `sweep` is the command: checked in the callback below.
+    const std::array required{
+        command->add_option("--mle", options->mle, "Hugging Face folder of the MLE model "
+                                                   "(its tokenizer files are copied too)"),
+        command->add_option("--cpo", options->cpo, "Hugging Face folder of the CPO model"),
+        command->add_option("--alpha", options->alpha,
+                            "Weight of the MLE model: 1 gives it exactly, 0 the CPO model"),
+        command->add_option("--out", options->out, "Folder to write the ensemble to")};
     addCommonOptions(*command, options->common);
-    command->callback(
-        [options, &action] { action = [options] { return runEnsemble(*options); }; });
+    auto* sweep = addEnsembleSweepCommand(*command, action);
+    command->callback([options, required, sweep, &action] {
+        if (sweep->parsed())
+            return; // the sweep set its own action
+        for (const auto* option : required)
+            if (option->count() == 0)
+                throw CLI::RequiredError(option->get_name());
+        action = [options] { return runEnsemble(*options); };
+    });
 }
 
 } // namespace cpo::cli

@@ -9,6 +9,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <system_error>
+
+#include <unistd.h>
 
 namespace cpo::engine {
 namespace {
@@ -206,6 +209,62 @@ PreparedData prepareData(const ExperimentConfig& config, const fs::path& runDir,
                            std::to_string(prepared.train.size()) + " train / " +
                            std::to_string(prepared.validation.size()) + " validation / " +
                            std::to_string(prepared.test.size()) + " test examples, " +
+                           prepared.tokenizer->describe();
+    return prepared;
+}
+
+PreparedData prepareSplit(const ExperimentConfig& config, const fs::path& runDir,
+                          data::Split split, const StatusCallback& status)
+{
+    const auto pick = [split](PreparedData& prepared) -> std::vector<data::TokenizedExample>& {
+        switch (split) {
+        case data::Split::Train: return prepared.train;
+        case data::Split::Validation: return prepared.validation;
+        case data::Split::Test: break;
+        }
+        return prepared.test;
+    };
+    PreparedData prepared;
+    if (config.dataset.kind == DatasetKind::Oracle) {
+        const fs::path teacher = runDir / "teacher";
+        std::shared_ptr<const data::OracleTask> task;
+        if (fs::is_directory(teacher)) {
+            task = std::make_shared<data::OracleTask>(data::OracleTask::load(teacher));
+        } else {
+            status("no teacher under " + teacher.string() + "; drawing it again from seed " +
+                   std::to_string(config.dataset.oracle.seed));
+            task = std::make_shared<data::OracleTask>(config.dataset.oracle);
+        }
+        prepared.tokenizer = std::make_shared<data::OracleTokenizer>(task->options().symbols);
+        pick(prepared) = task->examples(split);
+        prepared.oracle = std::move(task);
+    } else {
+        ExperimentConfig again = config;
+        if (config.tokenizer && config.tokenizer->trainSentencePiece) {
+            const fs::path trained = runDir / "tokenizer" / "spm.model";
+            if (!fs::is_regular_file(trained))
+                throw Error(trained.string() + " is missing: the run trained its tokenizer "
+                            "there, and its data cannot be tokenized the same way without it");
+            again.tokenizer = TokenizerSpec{trained.string(), std::nullopt};
+        }
+        // Only the Debian dataset writes (its JSONL); that goes to a scratch folder.
+        const fs::path scratch = fs::temp_directory_path() /
+                                 ("cpo-split-" + std::to_string(::getpid()));
+        try {
+            auto all = prepareData(again, scratch, status);
+            prepared.tokenizer = std::move(all.tokenizer);
+            pick(prepared) = std::move(pick(all));
+        } catch (...) {
+            std::error_code ignored;
+            fs::remove_all(scratch, ignored);
+            throw;
+        }
+        std::error_code ignored;
+        fs::remove_all(scratch, ignored);
+    }
+    prepared.description = std::string(toString(config.dataset.kind)) + " — " +
+                           std::to_string(pick(prepared).size()) + " " +
+                           std::string(data::splitName(split)) + " examples, " +
                            prepared.tokenizer->describe();
     return prepared;
 }

@@ -2,6 +2,7 @@
 
 #include "data/examples.h"
 #include "data/oracle_task.h"
+#include "data/splits.h"
 #include "engine/experiment.h"
 #include "tokenize/tokenizer.h"
 
@@ -31,5 +32,15 @@ using StatusCallback = std::function<void(const std::string& message)>;
 // on its own. Throws cpo::Error naming the file or field when data cannot be had.
 PreparedData prepareData(const ExperimentConfig& config, const std::filesystem::path& runDir,
                          const StatusCallback& status);
+
+// One split of a run's data, made again as prepareData() made it for the run in runDir, to
+// evaluate the run's checkpoints; nothing is written into runDir. The oracle task's teacher
+// is loaded from runDir/teacher (drawn again from its seed when absent: the same teacher) and
+// only the split asked for is drawn; a SentencePiece tokenizer the run trained is loaded from
+// runDir/tokenizer/spm.model, not trained again. Other data are read and split again from the
+// sources the experiment names: the splits are a pure function of each example and the seed,
+// so the same sources give the same split. Fields other than the split's stay empty.
+PreparedData prepareSplit(const ExperimentConfig& config, const std::filesystem::path& runDir,
+                          data::Split split, const StatusCallback& status);
 
 } // namespace cpo::engine

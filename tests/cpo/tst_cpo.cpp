@@ -4,6 +4,7 @@
 #include "train/cpo/candidate_scoring.h"
 #include "train/cpo/cpo_loss.h"
 #include "train/cpo/cpo_trainer.h"
+#include "train/cpo/health_monitor.h"
 #include "train/mle_trainer.h"
 #include "train/negatives/bn_sampler.h"
 #include "train/negatives/mn_sampler.h"
@@ -162,6 +163,14 @@ private Q_SLOTS:
     void nonFiniteLossStopsAndAlerts();
     void resumeIsExact();
     void cpoRaisesAccuracyOnTheOracleTask();
+    void rankingSampleSetsCarrySimilarityAndRank();
+
+    // --- health checks -------------------------------------------------------------------
+    void overOptimisationAlert_data();
+    void overOptimisationAlert();
+    void saturationAlert_data();
+    void saturationAlert();
+    void healthChecksOff();
 };
 
 void TestCpo::lossK2IsDpo_data()
@@ -613,14 +622,14 @@ void TestCpo::resumeIsExact()
     QVERIFY(straight.run().outcome == train::PhaseOutcome::Finished);
 
     QTemporaryDir splitDir;
-    std::atomic<bool> stop{false};
+    train::RunControl control;
     {
         train::CpoTrainer first(model::cloneModel(*start), model::cloneModel(*start), trainSet,
                                 options, splitDir.path().toStdString());
-        first.setStopFlag(&stop);
+        first.setControl(&control);
         first.setEventCallback([&](const train::CpoEvent& event) {
             if (const auto* m = std::get_if<train::CpoStepMetrics>(&event); m && m->step == 2)
-                stop = true;
+                control.requestStop();
         });
         QVERIFY(first.run().outcome == train::PhaseOutcome::Stopped);
     }
@@ -710,6 +719,214 @@ void TestCpo::cpoRaisesAccuracyOnTheOracleTask()
     QCOMPARE(set.candidates.size(), std::size_t{4});
     QVERIFY(!set.candidates.front().strategy.has_value());
     QCOMPARE(set.candidates.front().policyLogProbs.size(), set.candidates.front().tokens.size());
+}
+
+// Ranking on: every sample set carries, for each negative, its cosine similarity to y1 and
+// its place in the Plackett–Luce target order: the negatives' ranks are a permutation of
+// 1..K−1, most similar first; y1 has rank 0 and similarity 1.
+void TestCpo::rankingSampleSetsCarrySimilarityAndRank()
+{
+    const auto oracle = tinyOracle();
+    const data::OracleTask task(oracle);
+    const auto trainSet = task.examples(data::Split::Train);
+    auto options = smallCpo(3, task.eosId());
+    options.ranking = true;
+    options.samplesEvery = 1;
+    QTemporaryDir dir;
+    train::CpoTrainer trainer(oracleStudent(oracle, 4), nullptr, trainSet, options,
+                              dir.path().toStdString());
+    std::vector<train::CpoStepMetrics> metrics;
+    std::vector<train::SampleSet> samples;
+    trainer.setEventCallback([&](const train::CpoEvent& event) {
+        if (const auto* m = std::get_if<train::CpoStepMetrics>(&event))
+            metrics.push_back(*m);
+        if (const auto* s = std::get_if<train::SampleSet>(&event))
+            samples.push_back(*s);
+    });
+    const auto result = trainer.run();
+    QVERIFY2(result.outcome == train::PhaseOutcome::Finished, result.message.c_str());
+    QCOMPARE(metrics.size(), std::size_t{3});
+    for (const auto& m : metrics) {
+        QVERIFY2(std::isfinite(m.loss), qPrintable(QString::number(m.loss)));
+        QVERIFY(std::isfinite(m.contrastiveLoss));
+        QVERIFY(std::isfinite(m.kendallTau));
+    }
+    QCOMPARE(samples.size(), std::size_t{3});
+    for (const auto& set : samples) {
+        QCOMPARE(set.candidates.size(), static_cast<std::size_t>(options.k));
+        const auto& y1 = set.candidates.front();
+        QVERIFY(!y1.strategy.has_value());
+        QCOMPARE(y1.rank, std::int64_t{0});
+        QCOMPARE(y1.similarity, 1.0);
+        std::vector<const train::SampleCandidate*> byRank;
+        std::vector<std::int64_t> ranks;
+        for (std::size_t k = 1; k < set.candidates.size(); ++k) {
+            const auto& c = set.candidates[k];
+            QVERIFY(c.strategy.has_value());
+            QVERIFY2(std::isfinite(c.similarity) && c.similarity >= -1.0 - 1e-6 &&
+                         c.similarity <= 1.0 + 1e-6,
+                     qPrintable(QString::number(c.similarity)));
+            ranks.push_back(c.rank);
+            byRank.push_back(&c);
+        }
+        std::sort(ranks.begin(), ranks.end());
+        std::vector<std::int64_t> expected(ranks.size());
+        std::iota(expected.begin(), expected.end(), std::int64_t{1});
+        QCOMPARE(ranks, expected); // a permutation of 1..K−1
+        std::sort(byRank.begin(), byRank.end(),
+                  [](const auto* a, const auto* b) { return a->rank < b->rank; });
+        for (std::size_t i = 1; i < byRank.size(); ++i) // most similar first (ties allowed)
+            QVERIFY2(byRank[i - 1]->similarity >= byRank[i]->similarity - 1e-9,
+                     qPrintable(QString("rank %1 has similarity %2 < rank %3's %4")
+                                    .arg(byRank[i - 1]->rank)
+                                    .arg(byRank[i - 1]->similarity)
+                                    .arg(byRank[i]->rank)
+                                    .arg(byRank[i]->similarity)));
+    }
+}
+
+namespace {
+
+// The checks (0-based) at which a monitor raises an alert of `kind`, fed one check per
+// (log π_θ(y1), margin, accuracy, loss); each check's step is its index + 1.
+QList<int> alertChecks(train::HealthMonitor& monitor, train::HealthKind kind,
+                       const QList<double>& logProbs, const QList<double>& margins,
+                       const QList<double>& accuracies, const QList<double>& losses)
+{
+    QList<int> fired;
+    for (int i = 0; i < logProbs.size(); ++i) {
+        train::CpoStepMetrics m;
+        m.step = i + 1;
+        m.policyLogProbGroundTruth = logProbs[i];
+        m.margin = margins[i];
+        m.accuracy = accuracies.isEmpty() ? 0.5 : accuracies[i];
+        m.loss = losses.isEmpty() ? 1.0 : losses[i];
+        for (const auto& alert : monitor.check(m)) {
+            if (alert.kind != kind)
+                continue;
+            if (alert.step != m.step)
+                qWarning("alert step %lld at check %d", static_cast<long long>(alert.step), i);
+            if (alert.message.empty())
+                qWarning("alert without a message at check %d", i);
+            fired.append(i);
+        }
+    }
+    return fired;
+}
+
+} // namespace
+
+void TestCpo::overOptimisationAlert_data()
+{
+    QTest::addColumn<int>("window");
+    QTest::addColumn<QList<double>>("logProbs");
+    QTest::addColumn<QList<double>>("margins");
+    QTest::addColumn<QList<int>>("expected");
+    // Window 3: three falling transitions, so the 4th check of a run completes it.
+    QTest::newRow("fires at the check completing the window")
+        << 3 << QList<double>{-10, -11, -12, -13} << QList<double>{1, 2, 3, 4} << QList<int>{3};
+    QTest::newRow("not before")
+        << 3 << QList<double>{-10, -11, -12} << QList<double>{1, 2, 3} << QList<int>{};
+    QTest::newRow("once per run, however long it falls")
+        << 3 << QList<double>{-10, -11, -12, -13, -14, -15, -16, -17, -18}
+        << QList<double>{1, 2, 3, 4, 5, 6, 7, 8, 9} << QList<int>{3};
+    QTest::newRow("a broken run starts again")
+        << 3 << QList<double>{-10, -11, -12, -13, -14, -13, -14, -15, -16}
+        << QList<double>{1, 2, 3, 4, 5, 6, 7, 8, 9} << QList<int>{3, 8};
+    QTest::newRow("two falls, a break, two falls: never three in a row")
+        << 3 << QList<double>{-10, -11, -12, -11, -12, -13}
+        << QList<double>{1, 2, 3, 4, 5, 6} << QList<int>{};
+    QTest::newRow("log-prob falls but the margin does not rise")
+        << 2 << QList<double>{-10, -11, -12, -13} << QList<double>{1, 2, 2, 3} << QList<int>{};
+    QTest::newRow("margin rises but the log-prob does not fall")
+        << 2 << QList<double>{-10, -11, -11, -12} << QList<double>{1, 2, 3, 4} << QList<int>{};
+    QTest::newRow("a NaN breaks the run")
+        << 2 << QList<double>{-10, -11, std::numeric_limits<double>::quiet_NaN(), -12, -13}
+        << QList<double>{1, 2, 3, 4, 5} << QList<int>{};
+    QTest::newRow("window 1: every run of falls, once")
+        << 1 << QList<double>{-10, -11, -12, -11, -12} << QList<double>{1, 2, 3, 4, 5}
+        << QList<int>{1, 4};
+}
+
+void TestCpo::overOptimisationAlert()
+{
+    QFETCH(int, window);
+    QFETCH(QList<double>, logProbs);
+    QFETCH(QList<double>, margins);
+    QFETCH(QList<int>, expected);
+    train::CpoHealthOptions options;
+    options.overOptimisationChecks = window;
+    options.saturatedChecks = 0;
+    train::HealthMonitor monitor(options);
+    QCOMPARE(alertChecks(monitor, train::HealthKind::OverOptimisation, logProbs, margins, {}, {}),
+             expected);
+}
+
+void TestCpo::saturationAlert_data()
+{
+    QTest::addColumn<int>("checks");
+    QTest::addColumn<QList<double>>("accuracies");
+    QTest::addColumn<QList<double>>("losses");
+    QTest::addColumn<QList<int>>("expected");
+    QTest::newRow("fires at the 3rd consecutive saturated check only")
+        << 3 << QList<double>{1, 1, 1, 1, 1, 1} << QList<double>{0, 0, 0, 0, 0, 0}
+        << QList<int>{2};
+    QTest::newRow("a streak that breaks starts again")
+        << 3 << QList<double>{1, 1, 0.5, 1, 1, 1, 1} << QList<double>{0, 0, 0, 0, 0, 0, 0}
+        << QList<int>{5};
+    QTest::newRow("accuracy 1 but the loss not near 0")
+        << 2 << QList<double>{1, 1, 1} << QList<double>{0.01, 0.01, 0.01} << QList<int>{};
+    QTest::newRow("loss near 0 but accuracy below 1")
+        << 2 << QList<double>{0.99, 0.99, 0.99} << QList<double>{0, 0, 0} << QList<int>{};
+    QTest::newRow("two streaks, two alerts")
+        << 2 << QList<double>{1, 1, 1, 0, 1, 1} << QList<double>{0, 0, 0, 0, 0, 0}
+        << QList<int>{1, 5};
+}
+
+void TestCpo::saturationAlert()
+{
+    QFETCH(int, checks);
+    QFETCH(QList<double>, accuracies);
+    QFETCH(QList<double>, losses);
+    QFETCH(QList<int>, expected);
+    train::CpoHealthOptions options;
+    options.overOptimisationChecks = 0;
+    options.saturatedChecks = checks;
+    options.saturatedLoss = 1e-3;
+    train::HealthMonitor monitor(options);
+    const QList<double> flat(accuracies.size(), 0.0);
+    QCOMPARE(alertChecks(monitor, train::HealthKind::Saturated, flat, flat, accuracies, losses),
+             expected);
+}
+
+void TestCpo::healthChecksOff()
+{
+    train::CpoHealthOptions options;
+    options.overOptimisationChecks = 0;
+    options.saturatedChecks = 0;
+    train::HealthMonitor monitor(options);
+    QList<double> logProbs;
+    QList<double> margins;
+    for (int i = 0; i < 20; ++i) {
+        logProbs.append(-i);
+        margins.append(i);
+    }
+    const QList<double> ones(20, 1.0);
+    const QList<double> zeros(20, 0.0);
+    QVERIFY(alertChecks(monitor, train::HealthKind::OverOptimisation, logProbs, margins, ones,
+                        zeros)
+                .isEmpty());
+    monitor.reset();
+    QVERIFY(alertChecks(monitor, train::HealthKind::Saturated, logProbs, margins, ones, zeros)
+                .isEmpty());
+    // The defaults (5 and 5) on the same sequence: one alert of each kind.
+    train::HealthMonitor defaults;
+    QCOMPARE(alertChecks(defaults, train::HealthKind::OverOptimisation, logProbs, margins, ones,
+                         zeros),
+             QList<int>{5});
+    defaults.reset();
+    QCOMPARE(alertChecks(defaults, train::HealthKind::Saturated, logProbs, margins, ones, zeros),
+             QList<int>{4});
 }
 
 QTEST_MAIN(TestCpo)

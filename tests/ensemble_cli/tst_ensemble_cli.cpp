@@ -4,11 +4,15 @@
 #include "cli_runner.h"
 #include "test_env.h"
 
+#include <QtCore/QDir>
+#include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
+
+#include <cmath>
 
 namespace {
 
@@ -36,7 +40,15 @@ private Q_SLOTS:
     void errorsAreOneLineAndNonZero();
     void hasHelp();
 
+    // --- `cpo ensemble sweep` on a tiny finished run ---------------------------------------
+    void sweepPrintsOnePointPerAlpha();
+    void sweepTable();
+    void sweepErrorsAreOneLine_data();
+    void sweepErrorsAreOneLine();
+    void sweepHasHelp();
+
 private:
+    const QString& tinyRun();
     QString initModel(const QString& name, const QString& arch, const QString& config,
                       int seed);
     QByteArray logits(const QString& model);
@@ -47,6 +59,8 @@ private:
     QString m_cpo;
     QString m_wider;
     QString m_llama;
+    QString m_run;              // made by the first sweep test that needs it
+    double m_runValidationLoss = 0.0; // the run's own final MLE validation loss
 };
 
 QString TestEnsembleCli::initModel(const QString& name, const QString& arch,
@@ -189,6 +203,168 @@ void TestEnsembleCli::hasHelp()
     QCOMPARE(result.exitCode, 0);
     for (const char* flag : {"--mle", "--cpo", "--alpha", "--out", "--json"})
         QVERIFY2(result.out.contains(flag), flag);
+}
+
+// The shipped oracle demo shrunk to seconds on 2 cores: a d16 student, 12 MLE steps and 3 CPO
+// steps on 128 examples, validated on 32.
+const QString& TestEnsembleCli::tinyRun()
+{
+    if (!m_run.isEmpty())
+        return m_run;
+    const QString out = m_dir.filePath("tiny-run");
+    const auto result = runCpo(
+        {"run", cpo::test::sourceDir() + "/experiments/demo-oracle.json", "--out", out, "--db",
+         m_dir.filePath("runs.sqlite"), "--log-level", "warn", "--set", "device=cpu",
+         "--set", "model.init.hidden_size=16", "--set", "dataset.oracle.train_examples=128",
+         "--set", "dataset.oracle.validation_examples=32", "--set",
+         "dataset.oracle.test_examples=16", "--set", "mle.steps=12", "--set", "mle.batch_size=8",
+         "--set", "mle.warmup_steps=2", "--set", "mle.eval_every=0", "--set",
+         "mle.checkpoint_every=0", "--set", "cpo.steps=3", "--set", "cpo.batch_size=4",
+         "--set", "cpo.samples_every=0", "--set", "cpo.checkpoint_every=0", "--set",
+         R"(cpo.mix_weights={"an":0,"bn":1,"mn":1,"tn":1})"});
+    if (result.exitCode != 0) {
+        qWarning() << "the tiny run failed:" << result.err;
+        return m_run;
+    }
+    const auto summary = cpo::test::parseSingleJson(result.out.trimmed().split('\n').last());
+    m_runValidationLoss =
+        summary["phases"].toObject()["mle"].toObject()["validation_loss"].toDouble();
+    m_run = out;
+    return m_run;
+}
+
+// One point per α, in order, with finite values; α 1 is the MLE checkpoint, so its NLL is the
+// run's own final validation loss (the sweep rebuilt the same validation split); a repeated
+// α gives the same numbers.
+void TestEnsembleCli::sweepPrintsOnePointPerAlpha()
+{
+    const QString run = tinyRun();
+    QVERIFY(!run.isEmpty());
+    const auto result = runCpo({"ensemble", "sweep", "--run-dir", run, "--alphas",
+                                "0,0.25,0.5,1,0.5", "--json", "--log-level", "warn"});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto json = cpo::test::parseSingleJson(result.out);
+    QVERIFY(json["mle"].toString().endsWith("mle/step-00000012"));
+    QVERIFY(json["cpo"].toString().endsWith("cpo/step-00000003"));
+    QCOMPARE(json["split"].toString(), QString("validation"));
+    QCOMPARE(json["examples"].toInt(), 32);
+    const auto points = json["points"].toArray();
+    const QList<double> alphas{0, 0.25, 0.5, 1, 0.5};
+    QCOMPARE(points.size(), alphas.size());
+    for (int i = 0; i < points.size(); ++i) {
+        const auto point = points[i].toObject();
+        QCOMPARE(point["alpha"].toDouble(), alphas[i]);
+        for (const char* key : {"nll", "perplexity", "oracle_logp", "oracle_well_formed"})
+            QVERIFY2(point[key].isDouble() && std::isfinite(point[key].toDouble()),
+                     qPrintable(QString("point %1: %2").arg(i).arg(key)));
+        QVERIFY(point["nll"].toDouble() > 0);
+        QVERIFY(std::abs(std::exp(point["nll"].toDouble()) - point["perplexity"].toDouble()) <
+                1e-6 * point["perplexity"].toDouble());
+        QVERIFY(point["oracle_logp"].toDouble() < 0);
+        QCOMPARE(point["tokens"].toInt(), 32 * 25); // 24 symbols + EOS each
+        QCOMPARE(point["oracle_samples"].toInt(), 32);
+    }
+    for (const char* key : {"nll", "perplexity", "oracle_logp", "oracle_well_formed"})
+        QCOMPARE(points[2].toObject()[key].toDouble(), points[4].toObject()[key].toDouble());
+    QVERIFY(points[0].toObject()["nll"].toDouble() != points[3].toObject()["nll"].toDouble());
+    QVERIFY2(std::abs(points[3].toObject()["nll"].toDouble() - m_runValidationLoss) < 1e-5,
+             qPrintable(QString("alpha 1: %1, the run's validation loss: %2")
+                            .arg(points[3].toObject()["nll"].toDouble())
+                            .arg(m_runValidationLoss)));
+}
+
+// Without --json: a header and one row per α on stdout, the α first.
+void TestEnsembleCli::sweepTable()
+{
+    const QString run = tinyRun();
+    QVERIFY(!run.isEmpty());
+    const auto result =
+        runCpo({"ensemble", "sweep", "--run-dir", run, "--alphas", "1,0", "--split", "test",
+                "--examples", "8", "--no-oracle", "--log-level", "warn"});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto lines = QString::fromUtf8(result.out).trimmed().split('\n');
+    QCOMPARE(lines.size(), 3);
+    QVERIFY2(lines[0].contains("alpha") && lines[0].contains("nll") &&
+                 lines[0].contains("perplexity") && !lines[0].contains("oracle"),
+             qPrintable(lines[0]));
+    QCOMPARE(lines[1].split(' ', Qt::SkipEmptyParts).first(), QString("1.000"));
+    QCOMPARE(lines[2].split(' ', Qt::SkipEmptyParts).first(), QString("0.000"));
+    for (const auto& line : lines.mid(1)) {
+        const auto fields = line.split(' ', Qt::SkipEmptyParts);
+        QCOMPARE(fields.size(), 3);
+        bool ok = false;
+        QVERIFY2(std::isfinite(fields[1].toDouble(&ok)) && ok, qPrintable(line));
+    }
+}
+
+void TestEnsembleCli::sweepErrorsAreOneLine_data()
+{
+    QTest::addColumn<QStringList>("arguments"); // after `ensemble sweep`; RUN: the tiny run
+    QTest::addColumn<QStringList>("mentions");
+    QTest::newRow("a word in the alphas")
+        << QStringList{"--run-dir", "RUN", "--alphas", "0,half,1"}
+        << QStringList{"alpha", "'half'"};
+    QTest::newRow("an empty alpha") << QStringList{"--run-dir", "RUN", "--alphas", "0,,1"}
+                                    << QStringList{"alpha", "not a number"};
+    QTest::newRow("missing checkpoint folder")
+        << QStringList{"--run-dir", "RUN", "--cpo", "NOWHERE"} << QStringList{"--cpo", "nowhere"};
+    QTest::newRow("other architecture") << QStringList{"--run-dir", "RUN", "--cpo", "LLAMA"}
+                                        << QStringList{"cannot interpolate", "llama"};
+    QTest::newRow("other shape") << QStringList{"--run-dir", "RUN", "--cpo", "WIDER"}
+                                 << QStringList{"cannot interpolate", "--cpo"};
+    QTest::newRow("not a run folder") << QStringList{"--run-dir", "EMPTY"}
+                                      << QStringList{"experiment.json", "cpo run"};
+    QTest::newRow("a run without CPO")
+        << QStringList{"--run-dir", "NOCPO", "--mle", "MLE"}
+        << QStringList{"no cpo checkpoint", "--cpo DIR"};
+    QTest::newRow("unknown split") << QStringList{"--run-dir", "RUN", "--split", "train"}
+                                   << QStringList{"--split"};
+}
+
+void TestEnsembleCli::sweepErrorsAreOneLine()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QStringList, mentions);
+    const QString run = tinyRun();
+    QVERIFY(!run.isEmpty());
+    // A run folder without its cpo/: the experiment only.
+    const QString noCpo = m_dir.filePath("no-cpo");
+    QDir().mkpath(noCpo);
+    QFile::copy(run + "/experiment.json", noCpo + "/experiment.json");
+    QDir().mkpath(m_dir.filePath("empty"));
+    const QMap<QString, QString> placeholders{{"RUN", run},
+                                              {"NOWHERE", m_dir.filePath("nowhere")},
+                                              {"LLAMA", m_llama},
+                                              {"WIDER", m_wider},
+                                              {"EMPTY", m_dir.filePath("empty")},
+                                              {"NOCPO", noCpo},
+                                              {"MLE", run + "/mle/step-00000012"}};
+    for (auto& argument : arguments)
+        argument = placeholders.value(argument, argument);
+    const auto result = runCpo(QStringList{"ensemble", "sweep"} + arguments);
+    QVERIFY(result.exitCode != 0);
+    QVERIFY2(result.out.isEmpty(), result.out.constData());
+    const QString err = QString::fromUtf8(result.err).trimmed();
+    QVERIFY2(!err.contains('\n'), qPrintable("expected one line, got: " + err));
+    for (const auto& mention : mentions)
+        QVERIFY2(err.contains(mention), qPrintable(err));
+}
+
+void TestEnsembleCli::sweepHasHelp()
+{
+    const auto ensembleHelp = runCpo({"ensemble", "--help"});
+    QCOMPARE(ensembleHelp.exitCode, 0);
+    QVERIFY2(ensembleHelp.out.contains("sweep"), ensembleHelp.out.constData());
+    const auto result = runCpo({"ensemble", "sweep", "--help"});
+    QCOMPARE(result.exitCode, 0);
+    for (const char* flag : {"--run-dir", "--alphas", "--split", "--examples", "--mle", "--cpo",
+                             "--json"})
+        QVERIFY2(result.out.contains(flag), flag);
+    // The plain ensemble still names what it needs.
+    const auto missing = runCpo({"ensemble", "--mle", m_mle, "--cpo", m_cpo, "--alpha", "0.5"});
+    QVERIFY(missing.exitCode != 0);
+    QVERIFY2(QString::fromUtf8(missing.err).contains("--out is required"),
+             missing.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestEnsembleCli)
