@@ -36,8 +36,13 @@ void addTokenizeCommand(CLI::App& app, Action& action);
 void addGenerateCommand(CLI::App& app, Action& action);
 void addBenchCommand(CLI::App& app, Action& action);
 void addEnsembleCommand(CLI::App& app, Action& action);
+// `ensemble sweep`, under the ensemble command; returns it.
+CLI::App* addEnsembleSweepCommand(CLI::App& ensemble, Action& action);
 void addRunsCommand(CLI::App& app, Action& action);
 void addRunCommand(CLI::App& app, Action& action);
 void addTrainTokenizerCommand(CLI::App& app, Action& action);
+// Subcommands of `cpo runs`.
+void addResumeCommand(CLI::App& runs, Action& action);
+void addQueueCommand(CLI::App& runs, Action& action);
 
 } // namespace cpo::cli

@@ -1,19 +1,18 @@
-// `cpo runs`: the run store seen from the command line: list, show, export and delete runs.
-// Reading commands open the store read-only, so they are safe while a run is writing to it.
+// `cpo runs`: the run store seen from the command line: list, show, export and delete runs
+// (resume and queue run them: cmd_runs_resume.cpp, cmd_runs_queue.cpp). Reading commands open
+// the store read-only, so they are safe while a run is writing to it.
 
 #include "cli_common.h"
+#include "store_options.h"
 
+#include "engine/run_owner.h"
 #include "store/export.h"
 #include "store/run_store.h"
 #include "util/error.h"
 #include "util/paths.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <csignal>
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
@@ -53,30 +52,6 @@ struct DeleteOptions {
     bool yes = false;
 };
 
-fs::path storePath(const std::string& db)
-{
-    return db.empty() ? defaultDatabasePath() : fs::path(db);
-}
-
-// Checked here because SQLite's own message for a missing read-only file ("unable to open
-// database file") does not tell a new user that the store appears with the first run, and a
-// read-write open would silently create an empty store to delete from.
-RunStore openStore(const fs::path& file, store::OpenMode mode)
-{
-    if (!fs::exists(file))
-        throw Error("no run store at " + file.string()
-                    + " yet: run `cpo run` first or pass --db");
-    return RunStore(file, mode);
-}
-
-RunRecord requireRun(RunStore& runs, std::int64_t runId)
-{
-    auto run = runs.getRun(runId);
-    if (!run)
-        throw Error("no run " + std::to_string(runId) + " in " + runs.database().file());
-    return *std::move(run);
-}
-
 template <typename T>
 nlohmann::json orNull(const std::optional<T>& value)
 {
@@ -104,7 +79,8 @@ nlohmann::json runSummaryJson(const RunRecord& run)
             {"config_hash", run.configHash},
             {"parent_run_id", orNull(run.parentRunId)},
             {"tags", run.tags},
-            {"error", textOrNull(run.error)}};
+            {"error", textOrNull(run.error)},
+            {"abandoned", engine::isAbandoned(run)}};
 }
 
 nlohmann::json runDetailJson(const RunRecord& run)
@@ -118,6 +94,7 @@ nlohmann::json runDetailJson(const RunRecord& run)
     json["owner_pid"] = orNull(run.ownerPid);
     json["owner_host"] = textOrNull(run.ownerHost);
     json["heartbeat"] = orNull(run.heartbeat);
+    json["run_dir"] = textOrNull(run.runDir);
     return json;
 }
 
@@ -180,14 +157,21 @@ void printTable(const std::vector<std::vector<std::string>>& rows)
     }
 }
 
+// "running (abandoned)" for a run whose process died: `cpo runs resume ID` continues it.
+std::string statusText(const RunRecord& run)
+{
+    std::string text(store::statusName(run.status));
+    return engine::isAbandoned(run) ? text + " (abandoned)" : text;
+}
+
 void printRunTable(const std::vector<RunRecord>& runs)
 {
     std::vector<std::vector<std::string>> rows{
         {"ID", "NAME", "STATUS", "CREATED", "FINISHED", "DURATION"}};
     for (const auto& run : runs) {
         const auto& finished = run.finishedAt;
-        rows.push_back({std::to_string(run.id), run.name,
-                        std::string(store::statusName(run.status)), formatTime(run.createdAt),
+        rows.push_back({std::to_string(run.id), run.name, statusText(run),
+                        formatTime(run.createdAt),
                         finished ? formatTime(*finished) : "-",
                         finished ? formatDuration(*finished - run.createdAt) : "-"});
     }
@@ -198,7 +182,7 @@ int runList(const RunsOptions& options)
 {
     applyCommonOptions(options.common);
     const auto file = storePath(options.db);
-    auto runs = openStore(file, store::OpenMode::ReadOnly);
+    auto runs = openExistingStore(file, store::OpenMode::ReadOnly);
     const auto records = runs.listRuns();
     if (options.common.json) {
         nlohmann::json list = nlohmann::json::array();
@@ -281,7 +265,7 @@ void printSeriesTable(const std::vector<SeriesSummary>& series)
 int runShow(const RunsOptions& options)
 {
     applyCommonOptions(options.common);
-    auto runs = openStore(storePath(options.db), store::OpenMode::ReadOnly);
+    auto runs = openExistingStore(storePath(options.db), store::OpenMode::ReadOnly);
     // One snapshot, so a run being written shows series, checkpoint and alerts of one moment.
     store::Transaction snapshot(runs.database(), store::TransactionKind::Read);
     const auto run = requireRun(runs, options.runId);
@@ -317,7 +301,7 @@ int runExport(const ExportOptions& options)
     if (options.csv.empty() && options.json.empty() && options.experiment.empty())
         throw Error("runs export: say what to write with --csv FILE, --json FILE and/or "
                     "--experiment FILE");
-    auto runs = openStore(storePath(options.db), store::OpenMode::ReadOnly);
+    auto runs = openExistingStore(storePath(options.db), store::OpenMode::ReadOnly);
     const auto run = requireRun(runs, options.runId);
     const std::string what = "run " + std::to_string(run.id) + " (" + run.name + ")";
     if (!options.csv.empty()) {
@@ -336,38 +320,17 @@ int runExport(const ExportOptions& options)
     return 0;
 }
 
-std::string hostName()
-{
-    std::vector<char> name(256, '\0');
-    if (gethostname(name.data(), name.size() - 1) != 0)
-        return {};
-    return name.data();
-}
-
-// A run is in use while a process on this machine that claimed it still exists: deleting it
-// then would pull the rows from under that process's writer. kill(pid, 0) sends nothing; EPERM
-// means the process exists but belongs to another user. A finished run is never in use, even
-// if its pid has since been reused; a run owned on another host cannot be checked from here.
-bool isOwnedByLiveProcess(const RunRecord& run)
-{
-    if (store::isTerminal(run.status) || !run.ownerPid || *run.ownerPid <= 0)
-        return false;
-    if (!run.ownerHost.empty() && run.ownerHost != hostName())
-        return false;
-    return kill(static_cast<pid_t>(*run.ownerPid), 0) == 0 || errno == EPERM;
-}
-
 int runDelete(const DeleteOptions& options)
 {
     applyCommonOptions(options.common);
-    auto runs = openStore(storePath(options.db), store::OpenMode::ReadWrite);
+    auto runs = openExistingStore(storePath(options.db), store::OpenMode::ReadWrite);
     // Holds the write lock from the check to the delete, so no process can claim the run
     // in between.
     store::Transaction transaction(runs.database());
     const auto run = requireRun(runs, options.runId);
     const std::string what = "run " + std::to_string(run.id) + " (" + run.name + ", "
                              + std::string(store::statusName(run.status)) + ")";
-    if (isOwnedByLiveProcess(run))
+    if (engine::isOwnedByLiveProcess(run))
         throw Error(what + " is in use by process " + std::to_string(*run.ownerPid)
                     + ": stop it first");
     if (!options.yes)
@@ -381,17 +344,6 @@ int runDelete(const DeleteOptions& options)
         std::cout << "deleted " << what << " with its metrics, samples and alerts "
                   << "(checkpoint files on disk are kept)\n";
     return 0;
-}
-
-void addDbOption(CLI::App& command, std::string& db)
-{
-    command.add_option("--db", db, "Run store file (default: " + defaultDatabasePath().string()
-                                       + ")");
-}
-
-void addRunIdArgument(CLI::App& command, std::int64_t& runId)
-{
-    command.add_option("id", runId, "Run id, as `cpo runs list` shows it")->required();
 }
 
 void addListCommand(CLI::App& runs, Action& action)
@@ -449,12 +401,15 @@ void addDeleteCommand(CLI::App& runs, Action& action)
 
 void addRunsCommand(CLI::App& app, Action& action)
 {
-    auto* runs = app.add_subcommand("runs", "Inspect, export and delete the runs in the store");
+    auto* runs = app.add_subcommand(
+        "runs", "Inspect, export, delete, resume and queue the runs in the store");
     runs->require_subcommand(1);
     addListCommand(*runs, action);
     addShowCommand(*runs, action);
     addExportCommand(*runs, action);
     addDeleteCommand(*runs, action);
+    addResumeCommand(*runs, action);
+    addQueueCommand(*runs, action);
 }
 
 } // namespace cpo::cli

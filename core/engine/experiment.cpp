@@ -662,17 +662,17 @@ json toJson(const DatasetSpec& dataset)
     return out;
 }
 
-std::string readFile(const std::filesystem::path& file)
+} // namespace
+
+json readJsonWithComments(const std::filesystem::path& file)
 {
     std::ifstream in(file, std::ios::binary);
     if (!in)
-        throw Error(file.string() + ": cannot open the experiment file");
+        throw Error(file.string() + ": cannot open the file");
     std::ostringstream text;
     text << in.rdbuf();
-    return text.str();
+    return parseJsonWithComments(text.str(), file.string());
 }
-
-} // namespace
 
 bool operator==(const ExperimentConfig& a, const ExperimentConfig& b)
 {
@@ -743,7 +743,7 @@ ExperimentConfig parseExperiment(const json& document, std::string_view source)
 ExperimentConfig loadExperiment(const std::filesystem::path& file,
                                 std::span<const std::string> overrides)
 {
-    json document = parseJsonWithComments(readFile(file), file.string());
+    json document = readJsonWithComments(file);
     for (const auto& assignment : overrides)
         applyOverride(document, assignment);
     return parseExperiment(document, file.string());

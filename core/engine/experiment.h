@@ -166,6 +166,8 @@ std::string_view toString(SamplerKind kind);
 // JSON with `//` and `/* */` comments. Throws cpo::Error naming `source` and the line and
 // column of a syntax error.
 nlohmann::json parseJsonWithComments(std::string_view text, std::string_view source);
+// The same for a file; throws cpo::Error naming it when it cannot be read.
+nlohmann::json readJsonWithComments(const std::filesystem::path& file);
 
 // Validates `json` as an experiment. Throws ConfigError (config_reader.h) listing every
 // problem, one per line, each naming `source` and the field's JSON path.

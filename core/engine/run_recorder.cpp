@@ -1,8 +1,9 @@
 #include "engine/run_recorder.h"
 
+#include "engine/run_owner.h"
+
 #include <unistd.h>
 
-#include <chrono>
 #include <thread>
 
 namespace cpo::engine {
@@ -14,17 +15,12 @@ double unixSeconds()
         .count();
 }
 
-std::string hostName()
-{
-    char name[256] = {};
-    return ::gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string();
-}
-
-store::RunRecord newRunRecord(const ExperimentConfig& config)
+store::RunRecord newRunRecord(const ExperimentConfig& config, const std::filesystem::path& runDir)
 {
     store::RunRecord run;
     run.name = config.name;
-    run.status = store::RunStatus::Running;
+    run.status = store::RunStatus::Queued;
+    run.runDir = std::filesystem::absolute(runDir).string();
     run.experimentJson = toJson(config).dump(2);
     run.configHash = configHash(config);
     run.appVersion = CPO_VERSION;
@@ -42,6 +38,8 @@ store::RunStatus statusOf(RunOutcome outcome)
         return store::RunStatus::Finished;
     case RunOutcome::Stopped:
         return store::RunStatus::Stopped;
+    case RunOutcome::Cancelled:
+        return store::RunStatus::Cancelled;
     case RunOutcome::Failed:
         break;
     }
@@ -50,10 +48,27 @@ store::RunStatus statusOf(RunOutcome outcome)
 
 } // namespace
 
-RunRecorder::RunRecorder(store::RunStore& store, const ExperimentConfig& config)
-    : m_store(store), m_runId(store.createRun(newRunRecord(config))), m_metrics(store, m_runId)
+std::int64_t createRunRow(store::RunStore& store, const ExperimentConfig& config,
+                          const std::filesystem::path& runDir)
 {
+    return store.createRun(newRunRecord(config, runDir));
+}
+
+RunRecorder::RunRecorder(store::RunStore& store, std::int64_t runId)
+    : m_store(store), m_runId(runId), m_metrics(store, m_runId),
+      m_lastHeartbeat(std::chrono::steady_clock::now())
+{
+    m_store.updateRunStatus(m_runId, store::RunStatus::Running);
     m_store.setOwner(m_runId, ::getpid(), hostName());
+}
+
+void RunRecorder::heartbeatIfDue()
+{
+    const auto now = std::chrono::steady_clock::now();
+    if (now - m_lastHeartbeat < kHeartbeatInterval)
+        return;
+    m_store.heartbeat(m_runId);
+    m_lastHeartbeat = now;
 }
 
 void RunRecorder::metric(const std::string& key, std::int64_t step, double value)
@@ -69,12 +84,19 @@ void RunRecorder::record(const RunEvent& event)
             if constexpr (std::is_same_v<T, PhaseStarted>) {
                 m_phase = e.phase;
             } else if constexpr (std::is_same_v<T, train::StepMetrics>) {
+                heartbeatIfDue();
                 metric("loss", e.step, e.loss);
                 metric("lr", e.step, e.lr);
                 metric("grad_norm", e.step, e.gradNorm);
                 metric("tokens_per_s", e.step, e.tokensPerSecond);
             } else if constexpr (std::is_same_v<T, train::CpoStepMetrics>) {
+                heartbeatIfDue();
                 recordCpoStep(e);
+            } else if constexpr (std::is_same_v<T, PauseChanged>) {
+                m_metrics.flush();
+                m_store.updateRunStatus(m_runId, e.paused ? store::RunStatus::Paused
+                                                          : store::RunStatus::Running);
+                m_store.heartbeat(m_runId);
             } else if constexpr (std::is_same_v<T, DecodedSampleSet>) {
                 recordSampleSet(e);
             } else if constexpr (std::is_same_v<T, train::ValidationMetrics>) {

@@ -5,34 +5,46 @@
 #include "store/metric_writer.h"
 #include "store/run_store.h"
 
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 namespace cpo::engine {
 
-// Writes a run into the store as it happens: the run row (canonical experiment, config hash,
-// version, machine), every step's metrics as `PHASE/KEY` series, validations, checkpoints,
-// alerts, and the final status. It lives on the engine's thread, which owns the process's one
-// writer connection; metrics are batched (MetricWriter), so a crash loses at most the last
-// unflushed quarter second.
+// Adds a run's row to the store, `queued`, with its canonical experiment, config hash,
+// version, machine and folder; returns its id. RunRecorder then records the run into it.
+std::int64_t createRunRow(store::RunStore& store, const ExperimentConfig& config,
+                          const std::filesystem::path& runDir);
+
+// Writes a run into its row as it happens: every step's metrics as `PHASE/KEY` series,
+// validations, sample sets, checkpoints, alerts, pauses and the final status. It lives on the
+// engine's thread, which owns the process's one writer connection; metrics are batched
+// (MetricWriter), so a crash loses at most the last unflushed quarter second, and never a
+// step a recorded checkpoint covers.
 class RunRecorder {
 public:
-    RunRecorder(store::RunStore& store, const ExperimentConfig& config);
+    // Claims the row for this process (owner pid and host, heartbeat) and marks it running:
+    // a new run, a queued one starting or an interrupted one resuming.
+    RunRecorder(store::RunStore& store, std::int64_t runId);
 
     std::int64_t runId() const { return m_runId; }
     void record(const RunEvent& event);
-    // Flushes the metrics and stamps the outcome (and its message, for failures).
+    // Flushes the metrics, stamps the outcome (and its message, unless it finished) and
+    // releases the row.
     void finish(const RunSummary& summary);
 
 private:
     void metric(const std::string& key, std::int64_t step, double value);
     void recordCpoStep(const train::CpoStepMetrics& metrics);
     void recordSampleSet(const DecodedSampleSet& decoded);
+    void heartbeatIfDue();
 
     store::RunStore& m_store;
     std::int64_t m_runId;
     store::MetricWriter m_metrics;
     std::string m_phase;
+    std::chrono::steady_clock::time_point m_lastHeartbeat;
 };
 
 } // namespace cpo::engine

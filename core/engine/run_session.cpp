@@ -3,6 +3,7 @@
 #include "engine/prepared_data.h"
 #include "model/device.h"
 #include "model/hf_folder.h"
+#include "train/checkpoint.h"
 #include "train/cpo/cpo_trainer.h"
 #include "util/blas_threads.h"
 #include "util/error.h"
@@ -98,6 +99,21 @@ train::CpoOptions cpoOptions(const CpoSpec& spec, std::uint64_t seed,
     return options;
 }
 
+RunOutcome outcomeOf(train::PhaseOutcome phase)
+{
+    switch (phase) {
+    case train::PhaseOutcome::Finished:
+        return RunOutcome::Finished;
+    case train::PhaseOutcome::Stopped:
+        return RunOutcome::Stopped;
+    case train::PhaseOutcome::Cancelled:
+        return RunOutcome::Cancelled;
+    case train::PhaseOutcome::Failed:
+        break;
+    }
+    return RunOutcome::Failed;
+}
+
 std::int64_t scaled(std::int64_t value, double factor)
 {
     if (value <= 0)
@@ -116,6 +132,8 @@ std::string_view toString(RunOutcome outcome)
         return "stopped";
     case RunOutcome::Failed:
         return "failed";
+    case RunOutcome::Cancelled:
+        return "cancelled";
     }
     return "failed";
 }
@@ -145,9 +163,12 @@ nlohmann::json RunSummary::toJson() const
     return json;
 }
 
-RunSession::RunSession(ExperimentConfig config, fs::path runDir)
-    : m_config(std::move(config)), m_runDir(std::move(runDir))
+RunSession::RunSession(ExperimentConfig config, fs::path runDir,
+                       std::optional<ResumePoint> resumeFrom)
+    : m_config(std::move(config)), m_runDir(std::move(runDir)), m_resumeFrom(std::move(resumeFrom))
 {
+    // The listener runs on the training thread, which is the thread events belong to.
+    m_control.setPauseListener([this](bool paused) { emit(PauseChanged{paused}); });
 }
 
 void RunSession::emit(const RunEvent& event) const
@@ -187,6 +208,10 @@ RunSummary RunSession::runPhases()
         std::ofstream out(m_runDir / "experiment.json");
         out << toJson(m_config).dump(2) << '\n';
     }
+    if (m_resumeFrom && !(m_resumeFrom->phase == "mle" ? m_config.mle.has_value()
+                                                        : m_config.cpo.has_value()))
+        throw Error("cannot resume the '" + m_resumeFrom->phase +
+                    "' phase: the experiment has no such phase");
     torch::manual_seed(m_config.seed);
     if (m_config.threads > 0) {
         torch::set_num_threads(static_cast<int>(m_config.threads));
@@ -216,14 +241,28 @@ RunSummary RunSession::runPhases()
                            std::to_string(lm->config().vocabSize) + ", on " + device.str(),
                        params});
 
-    if (m_config.mle) {
+    const auto resumeAt = [this](std::string_view phase) -> std::optional<fs::path> {
+        if (m_resumeFrom && m_resumeFrom->phase == phase)
+            return m_resumeFrom->checkpoint;
+        return std::nullopt;
+    };
+    const bool mleDone = m_resumeFrom && m_resumeFrom->phase == "cpo";
+    if (m_config.mle && !mleDone) {
         train::MleTrainer trainer(lm, data.train, data.validation, *m_config.mle,
                                   m_runDir / "mle");
         trainer.setEventCallback([this](const train::MleEvent& event) {
             std::visit([this](const auto& value) { emit(value); }, event);
         });
+        if (const auto checkpoint = resumeAt("mle"))
+            trainer.resume(*checkpoint);
         if (!runPhase("mle", m_config.mle->steps, trainer, summary))
             return summary;
+    }
+    if (mleDone && m_config.mle) {
+        if (!m_resumeFrom->mleWeights)
+            throw Error("resuming the CPO phase needs the MLE phase's last checkpoint; none "
+                        "was recorded for this run");
+        train::loadCheckpointWeights(*m_resumeFrom->mleWeights, *lm);
     }
     if (m_config.cpo) {
         // π_ref is the model as MLE left it, frozen: a deep copy, not the shared handle.
@@ -234,6 +273,8 @@ RunSummary RunSession::runPhases()
         train::CpoTrainer trainer(lm, reference, data.train,
                                   cpoOptions(*m_config.cpo, m_config.seed, *data.tokenizer),
                                   m_runDir / "cpo", embedding);
+        if (const auto checkpoint = resumeAt("cpo"))
+            trainer.resume(*checkpoint);
         const auto& tokenizer = *data.tokenizer;
         trainer.setEventCallback([this, &tokenizer](const train::CpoEvent& event) {
             std::visit(
@@ -265,7 +306,7 @@ bool RunSession::runPhase(const std::string& phase, std::int64_t steps, Trainer&
 {
     emit(PhaseStarted{phase, steps});
     const auto start = std::chrono::steady_clock::now();
-    trainer.setStopFlag(&m_stopRequested);
+    trainer.setControl(&m_control);
     const auto result = trainer.run();
     PhaseEnded ended{phase, result.outcome, result.step, secondsSince(start), result.message,
                      std::nullopt, result.lastCheckpoint};
@@ -275,8 +316,7 @@ bool RunSession::runPhase(const std::string& phase, std::int64_t steps, Trainer&
     summary.phases.push_back(ended);
     if (result.outcome == train::PhaseOutcome::Finished)
         return true;
-    summary.outcome = result.outcome == train::PhaseOutcome::Stopped ? RunOutcome::Stopped
-                                                                      : RunOutcome::Failed;
+    summary.outcome = outcomeOf(result.outcome);
     summary.message = result.message;
     return false;
 }

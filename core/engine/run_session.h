@@ -3,10 +3,10 @@
 #include "engine/experiment.h"
 #include "train/cpo/cpo_events.h"
 #include "train/mle_trainer.h"
+#include "train/run_control.h"
 
 #include <nlohmann/json.hpp>
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -44,6 +44,10 @@ struct PhaseEnded {
     std::optional<train::ValidationMetrics> validation;
     std::optional<std::filesystem::path> checkpoint;
 };
+// The run waits between two steps (paused) or goes on (resumed).
+struct PauseChanged {
+    bool paused = false;
+};
 struct Alert {
     std::string kind;
     std::string message;
@@ -58,11 +62,21 @@ struct DecodedSampleSet {
 using RunEvent = std::variant<StatusMessage, DataPrepared, ModelPrepared, PhaseStarted,
                               train::StepMetrics, train::ValidationMetrics,
                               train::CpoStepMetrics, DecodedSampleSet,
-                              train::CheckpointSaved, PhaseEnded, Alert>;
+                              train::CheckpointSaved, PhaseEnded, PauseChanged, Alert>;
 using RunEventCallback = std::function<void(const RunEvent&)>;
 
-enum class RunOutcome { Finished, Stopped, Failed };
-std::string_view toString(RunOutcome outcome); // "finished" | "stopped" | "failed"
+enum class RunOutcome { Finished, Stopped, Failed, Cancelled };
+// "finished" | "stopped" | "failed" | "cancelled"
+std::string_view toString(RunOutcome outcome);
+
+// Where an interrupted run picks up, from what its store recorded: the phase to continue,
+// that phase's last checkpoint (none: the phase starts over) and, for the CPO phase of an
+// experiment with an MLE phase, the weights MLE ended with (π_ref and π_θ's start).
+struct ResumePoint {
+    std::string phase; // "mle" | "cpo"
+    std::optional<std::filesystem::path> checkpoint;
+    std::optional<std::filesystem::path> mleWeights;
+};
 
 struct RunSummary {
     RunOutcome outcome = RunOutcome::Finished;
@@ -75,16 +89,25 @@ struct RunSummary {
     nlohmann::json toJson() const;
 };
 
-// Walks an experiment's phases on the caller's thread: data, model, MLE (then CPO, once that
-// phase exists), emitting events as it goes. Everything it writes lands under runDir:
-// the canonical experiment.json, the data it made, checkpoints per phase.
+// Walks an experiment's phases on the caller's thread: data, model, MLE, CPO, emitting
+// events as it goes. Everything it writes lands under runDir: the canonical experiment.json,
+// the data it made, checkpoints per phase. With a resume point it rebuilds the same data and
+// model, skips what the checkpoint covers and continues from there.
+//
+// Steering (stop, cancel, pause, resume) is thread-safe and signal-safe, and takes effect
+// between two training steps; before the first step it is noticed when training begins.
 class RunSession {
 public:
-    RunSession(ExperimentConfig config, std::filesystem::path runDir);
+    RunSession(ExperimentConfig config, std::filesystem::path runDir,
+               std::optional<ResumePoint> resumeFrom = std::nullopt);
 
     void setEventCallback(RunEventCallback callback) { m_onEvent = std::move(callback); }
-    // Thread-safe: the running phase finishes its step, checkpoints and stops.
-    void requestStop() { m_stopRequested = true; }
+    // The running phase finishes its step, checkpoints and stops: the run can be resumed.
+    void requestStop() { m_control.requestStop(); }
+    // The running phase ends after its step without a checkpoint: the run is given up.
+    void requestCancel() { m_control.requestCancel(); }
+    void pause() { m_control.pause(); }
+    void resume() { m_control.resume(); }
 
     // Never throws for a bad experiment or data: the summary says Failed with the message.
     RunSummary run();
@@ -99,8 +122,9 @@ private:
 
     ExperimentConfig m_config;
     std::filesystem::path m_runDir;
+    std::optional<ResumePoint> m_resumeFrom;
     RunEventCallback m_onEvent;
-    std::atomic<bool> m_stopRequested{false};
+    train::RunControl m_control;
 };
 
 // Multiplies every phase's step counts (steps, warmup, evaluation and checkpoint intervals)

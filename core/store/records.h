@@ -37,6 +37,7 @@ struct RunRecord {
     std::string ownerHost;
     std::optional<std::int64_t> heartbeat;
     std::string error; // why it failed; empty otherwise
+    std::string runDir; // the run's folder (checkpoints, data); empty when not known
     std::int64_t createdAt = 0;
     std::optional<std::int64_t> finishedAt;
 };
@@ -107,6 +108,14 @@ struct JudgmentRecord {
     double latencyMs = 0.0;
     double cost = 0.0;
     std::int64_t createdAt = 0;
+};
+
+// How many rows RunStore::discardAfter dropped, per kind.
+struct DiscardedRows {
+    int metrics = 0;
+    int sampleSets = 0;
+    int alerts = 0;
+    int checkpoints = 0;
 };
 
 struct AlertRecord {

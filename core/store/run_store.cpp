@@ -18,15 +18,16 @@ namespace {
 constexpr char kInsertRunSql[] =
     "INSERT INTO runs (name, status, experiment_json, config_hash, app_version, git_revision, "
     "machine_info, device_info, parent_run_id, tags, notes, owner_pid, owner_host, heartbeat, "
-    "error, created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "error, created_at, finished_at, run_dir) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr char kSelectRunsSql[] =
     "SELECT id, name, status, experiment_json, config_hash, app_version, git_revision, "
     "machine_info, device_info, parent_run_id, tags, notes, owner_pid, owner_host, heartbeat, "
-    "error, created_at, finished_at FROM runs ORDER BY created_at DESC, id DESC";
+    "error, created_at, finished_at, run_dir FROM runs ORDER BY created_at DESC, id DESC";
 constexpr char kSelectRunSql[] =
     "SELECT id, name, status, experiment_json, config_hash, app_version, git_revision, "
     "machine_info, device_info, parent_run_id, tags, notes, owner_pid, owner_host, heartbeat, "
-    "error, created_at, finished_at FROM runs WHERE id = ?";
+    "error, created_at, finished_at, run_dir FROM runs WHERE id = ?";
 constexpr char kUpdateRunStatusSql[] =
     "UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE id = ?";
 constexpr char kUpdateRunOwnerSql[] =
@@ -54,8 +55,15 @@ constexpr char kSelectMetricsSql[] =
     "ORDER BY key, step";
 constexpr char kSelectLastStepSql[] =
     "SELECT MAX(step) FROM metrics WHERE run_id = ? AND phase = ?";
+// What a resumed run will log again: a phase's rows after the checkpoint it resumes from.
 constexpr char kDeleteMetricsAfterSql[] =
     "DELETE FROM metrics WHERE run_id = ? AND phase = ? AND step > ?";
+constexpr char kDeleteSampleSetsAfterSql[] =
+    "DELETE FROM sample_sets WHERE run_id = ? AND phase = ? AND step > ?";
+constexpr char kDeleteAlertsAfterSql[] =
+    "DELETE FROM alerts WHERE run_id = ? AND phase = ? AND step > ?";
+constexpr char kDeleteCheckpointsAfterSql[] =
+    "DELETE FROM checkpoints WHERE run_id = ? AND phase = ? AND step > ?";
 
 constexpr char kInsertCheckpointSql[] =
     "INSERT INTO checkpoints (run_id, phase, step, path, sha256, created_at) "
@@ -63,6 +71,9 @@ constexpr char kInsertCheckpointSql[] =
 constexpr char kSelectLatestCheckpointSql[] =
     "SELECT id, run_id, phase, step, path, sha256, created_at FROM checkpoints "
     "WHERE run_id = ? ORDER BY id DESC LIMIT 1";
+constexpr char kSelectLatestPhaseCheckpointSql[] =
+    "SELECT id, run_id, phase, step, path, sha256, created_at FROM checkpoints "
+    "WHERE run_id = ? AND phase = ? ORDER BY id DESC LIMIT 1";
 
 constexpr char kInsertSampleSetSql[] =
     "INSERT INTO sample_sets (run_id, phase, step, prompt, created_at) VALUES (?, ?, ?, ?, ?)";
@@ -215,6 +226,7 @@ RunRecord readRun(const Statement& row, const Database& db)
     run.error = row.columnText(15);
     run.createdAt = row.columnInt64(16);
     run.finishedAt = optionalInt64(row, 17);
+    run.runDir = row.columnText(18);
     return run;
 }
 
@@ -278,6 +290,7 @@ std::int64_t RunStore::createRun(const RunRecord& run)
     bindTextOrNull(insert, 15, run.error);
     insert.bindInt64(16, stampOrNow(run.createdAt));
     bindOptional(insert, 17, run.finishedAt);
+    bindTextOrNull(insert, 18, run.runDir);
     insert.run();
     return m_db.lastInsertRowId();
 }
@@ -418,14 +431,25 @@ std::optional<std::int64_t> RunStore::lastStep(std::int64_t runId, std::string_v
     return select.step() ? optionalInt64(select, 0) : std::nullopt;
 }
 
-int RunStore::deleteMetricsAfter(std::int64_t runId, std::string_view phase, std::int64_t step)
+DiscardedRows RunStore::discardAfter(std::int64_t runId, std::string_view phase,
+                                   std::int64_t step)
 {
-    Statement remove(m_db, kDeleteMetricsAfterSql);
-    remove.bindInt64(1, runId);
-    remove.bindText(2, phase);
-    remove.bindInt64(3, step);
-    remove.run();
-    return m_db.changes();
+    Transaction transaction(m_db);
+    const auto remove = [&](const char* sql) {
+        Statement statement(m_db, sql);
+        statement.bindInt64(1, runId);
+        statement.bindText(2, phase);
+        statement.bindInt64(3, step);
+        statement.run();
+        return m_db.changes();
+    };
+    DiscardedRows dropped;
+    dropped.metrics = remove(kDeleteMetricsAfterSql);
+    dropped.sampleSets = remove(kDeleteSampleSetsAfterSql);
+    dropped.alerts = remove(kDeleteAlertsAfterSql);
+    dropped.checkpoints = remove(kDeleteCheckpointsAfterSql);
+    transaction.commit();
+    return dropped;
 }
 
 std::int64_t RunStore::recordCheckpoint(const CheckpointRecord& checkpoint)
@@ -441,10 +465,13 @@ std::int64_t RunStore::recordCheckpoint(const CheckpointRecord& checkpoint)
     return m_db.lastInsertRowId();
 }
 
-std::optional<CheckpointRecord> RunStore::latestCheckpoint(std::int64_t runId)
+std::optional<CheckpointRecord> RunStore::latestCheckpoint(std::int64_t runId,
+                                                           std::optional<std::string_view> phase)
 {
-    Statement select(m_db, kSelectLatestCheckpointSql);
+    Statement select(m_db, phase ? kSelectLatestPhaseCheckpointSql : kSelectLatestCheckpointSql);
     select.bindInt64(1, runId);
+    if (phase)
+        select.bindText(2, *phase);
     if (!select.step())
         return std::nullopt;
     CheckpointRecord checkpoint;

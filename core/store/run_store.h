@@ -43,7 +43,7 @@ public:
     bool deleteRun(std::int64_t runId);
 
     // Metrics, in one transaction. A (key, step) a run already has is an error: a resumed run
-    // calls deleteMetricsAfter first. MetricWriter batches calls to this.
+    // calls discardAfter first. MetricWriter batches calls to this.
     void appendMetrics(std::int64_t runId, std::span<const MetricPoint> points);
     // Steps after `afterStep` (all by default; pass the last step read to poll a live run).
     // One statement, so one consistent snapshot even while the writer commits.
@@ -53,14 +53,17 @@ public:
     // Every point of a run, by key then step, without holding them all in memory (exports).
     void visitMetrics(std::int64_t runId, const std::function<void(const MetricPoint&)>& visit);
     // The last step recorded in a phase: where a resumed run's metrics end. This and
-    // deleteMetricsAfter scan all of the run's points (~0.1 s per million): for resume only.
+    // discardAfter scan all of the run's points (~0.1 s per million): for resume only.
     std::optional<std::int64_t> lastStep(std::int64_t runId, std::string_view phase);
-    // Drops a phase's points after `step` (those logged after the checkpoint a run resumes
-    // from); returns how many were dropped.
-    int deleteMetricsAfter(std::int64_t runId, std::string_view phase, std::int64_t step);
+    // Drops what a phase logged after `step` (metrics, sample sets, alerts, checkpoint
+    // records), in one transaction: what a run resumed from its checkpoint at `step` will log
+    // again. Pass std::numeric_limits<std::int64_t>::min() to drop the whole phase.
+    DiscardedRows discardAfter(std::int64_t runId, std::string_view phase, std::int64_t step);
 
     std::int64_t recordCheckpoint(const CheckpointRecord& checkpoint);
-    std::optional<CheckpointRecord> latestCheckpoint(std::int64_t runId); // last recorded
+    // The last checkpoint recorded for the run, or for one of its phases.
+    std::optional<CheckpointRecord> latestCheckpoint(std::int64_t runId,
+                                                     std::optional<std::string_view> phase = {});
 
     // A sample set with its candidates, in one transaction; returns the set's id.
     std::int64_t insertSampleSet(const SampleSetRecord& set);

@@ -177,6 +177,12 @@ CREATE TABLE human_votes (
 CREATE INDEX human_votes_by_generation ON human_votes (generation_id);
 )sql";
 
+// Where the run's files live (checkpoints, data, tokenizer): what `cpo runs resume` needs
+// when a run died before its first checkpoint. Nullable, so version-1 builds still write.
+constexpr char kSchemaV3Sql[] = R"sql(
+ALTER TABLE runs ADD COLUMN run_dir TEXT;
+)sql";
+
 struct Migration {
     int version;
     int compatibleVersion;
@@ -186,6 +192,7 @@ struct Migration {
 constexpr std::array kMigrations{
     Migration{1, 1, kSchemaV1Sql},
     Migration{2, 1, kSchemaV2Sql},
+    Migration{3, 1, kSchemaV3Sql},
 };
 static_assert(kMigrations.size() == kSchemaVersion, "one migration per schema version");
 

@@ -4,6 +4,7 @@
 #include "data/hash.h"
 #include "model/model_config.h"
 #include "train/checkpoint.h"
+#include "train/held_out_loss.h"
 #include "train/lr_schedule.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -81,6 +82,7 @@ std::string_view toString(PhaseOutcome outcome)
     case PhaseOutcome::Finished: return "finished";
     case PhaseOutcome::Stopped: return "stopped";
     case PhaseOutcome::Failed: return "failed";
+    case PhaseOutcome::Cancelled: return "cancelled";
     }
     return "unknown";
 }
@@ -134,19 +136,7 @@ void MleTrainer::resume(const std::filesystem::path& checkpoint)
 
 torch::Tensor MleTrainer::summedNll(const Batch& batch)
 {
-    const auto device = m_model->parameters().front().device();
-    const auto ids = batch.inputIds.to(device);
-    // Rows are right-padded, so under causal attention no real position sees the padding and
-    // positions count from 0 either way: the attention mask would change nothing but speed.
-    const auto logits = m_model->forward(ids).logits;
-    const auto width = ids.size(1);
-    const auto predicted = logits.narrow(1, 0, width - 1).reshape({-1, logits.size(-1)});
-    const auto targets = ids.narrow(1, 1, width - 1).reshape({-1});
-    const auto weights = batch.lossMask.to(device).narrow(1, 1, width - 1).reshape({-1});
-    const auto nll = torch::nn::functional::cross_entropy(
-        predicted.to(torch::kFloat32), targets,
-        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-    return nll.mul(weights).sum();
+    return summedContinuationNll(*m_model, batch);
 }
 
 MleTrainer::StepOutcome MleTrainer::trainStep()
@@ -221,39 +211,14 @@ std::optional<ValidationMetrics> MleTrainer::validate()
 {
     if (m_validation.empty())
         return std::nullopt;
-    const std::size_t count = m_options.evalExamples > 0
-                                  ? std::min(m_validation.size(),
-                                             static_cast<std::size_t>(m_options.evalExamples))
-                                  : m_validation.size();
-    // The first `count` examples, sorted by length so each batch carries little padding.
-    std::vector<std::size_t> order(count);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        const auto& x = m_validation[a];
-        const auto& y = m_validation[b];
-        return x.prefix.size() + x.continuation.size() < y.prefix.size() + y.continuation.size();
-    });
-
-    const bool wasTraining = m_model->is_training();
-    m_model->eval();
-    torch::NoGradGuard noGrad;
-    double nll = 0.0;
-    std::int64_t tokens = 0;
-    const auto batchSize = static_cast<std::size_t>(m_options.batchSize * kEvalBatchFactor);
-    for (std::size_t begin = 0; begin < count; begin += batchSize) {
-        const auto indices = std::span<const std::size_t>(order).subspan(
-            begin, std::min(batchSize, count - begin));
-        const Batch batch = makeBatch(m_validation, indices);
-        nll += summedNll(batch).item<double>();
-        tokens += batch.lossTokens;
-    }
-    m_model->train(wasTraining);
-
+    const auto loss = heldOutLoss(*m_model, m_validation,
+                                  static_cast<std::size_t>(m_options.batchSize * kEvalBatchFactor),
+                                  static_cast<std::size_t>(m_options.evalExamples));
     ValidationMetrics metrics;
     metrics.step = m_step;
-    metrics.tokens = tokens;
-    metrics.loss = tokens > 0 ? nll / static_cast<double>(tokens) : 0.0;
-    metrics.perplexity = std::exp(metrics.loss);
+    metrics.tokens = loss.tokens;
+    metrics.loss = loss.loss;
+    metrics.perplexity = loss.perplexity;
     return metrics;
 }
 
@@ -303,7 +268,12 @@ MleResult MleTrainer::run()
     if (m_step == 0)
         evaluate(); // the starting point of the validation curve
     while (m_step < m_options.steps) {
-        if (m_stopRequested != nullptr && m_stopRequested->load()) {
+        const auto action = m_control ? m_control->awaitTurn() : ControlAction::Continue;
+        if (action == ControlAction::Cancel) {
+            logger->info("MLE cancelled at step {}", m_step);
+            return finish(PhaseOutcome::Cancelled, fmt::format("cancelled at step {}", m_step));
+        }
+        if (action == ControlAction::Stop) {
             checkpointIfNew();
             logger->info("MLE stopped on request at step {}", m_step);
             return finish(PhaseOutcome::Stopped,

@@ -3,11 +3,11 @@
 #include "data/examples.h"
 #include "model/causal_lm.h"
 #include "train/batching.h"
+#include "train/run_control.h"
 #include "train/train_options.h"
 
 #include <torch/torch.h>
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -46,8 +46,9 @@ struct CheckpointSaved {
 using MleEvent = std::variant<StepMetrics, ValidationMetrics, CheckpointSaved>;
 using MleEventCallback = std::function<void(const MleEvent&)>;
 
-enum class PhaseOutcome { Finished, Stopped, Failed };
-std::string_view toString(PhaseOutcome outcome); // "finished" | "stopped" | "failed"
+enum class PhaseOutcome { Finished, Stopped, Failed, Cancelled };
+// "finished" | "stopped" | "failed" | "cancelled"
+std::string_view toString(PhaseOutcome outcome);
 
 struct MleResult {
     PhaseOutcome outcome = PhaseOutcome::Finished;
@@ -71,8 +72,9 @@ using LossTransform = std::function<torch::Tensor(std::int64_t step, const torch
 //
 // Non-finite loss or gradient: the step is not applied, no checkpoint is written (the last
 // one stays the last good one), and run() returns Failed with the step and what was not
-// finite. A stop request is honoured between steps: the current step finishes, a checkpoint
-// is written, and run() returns Stopped. resume() + run() then continues exactly: the same
+// finite. The run control (setControl) is asked between steps: a stop lets the current step
+// finish, writes a checkpoint and returns Stopped; a cancel returns Cancelled without one; a
+// pause waits there. resume() + run() then continues exactly: the same
 // weights, bit for bit, as a run that was never interrupted (on the same device and threads).
 //
 // The trainer keeps views of `train` and `validation`: they must outlive it. The data order
@@ -84,8 +86,8 @@ public:
                std::filesystem::path checkpointRoot);
 
     void setEventCallback(MleEventCallback callback) { m_onEvent = std::move(callback); }
-    // Checked between steps; may be set from another thread.
-    void setStopFlag(const std::atomic<bool>* stopRequested) { m_stopRequested = stopRequested; }
+    // Asked between steps (stop, cancel, pause); may be steered from other threads.
+    void setControl(RunControl* control) { m_control = control; }
     void setLossTransform(LossTransform transform) { m_lossTransform = std::move(transform); }
 
     // Continues from a checkpoint folder that this phase wrote: weights, optimizer moments,
@@ -126,7 +128,7 @@ private:
     std::optional<std::filesystem::path> m_lastCheckpoint;
     std::optional<std::int64_t> m_lastCheckpointStep;
     MleEventCallback m_onEvent;
-    const std::atomic<bool>* m_stopRequested = nullptr;
+    RunControl* m_control = nullptr;
     LossTransform m_lossTransform;
 };
 

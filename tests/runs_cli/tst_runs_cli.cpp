@@ -8,6 +8,8 @@
 #include "store/run_store.h"
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QFile>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
@@ -133,6 +135,8 @@ private Q_SLOTS:
     void deleteAllowsAbandonedRun();
     void errorsAreOneLineAndNonZero_data();
     void errorsAreOneLineAndNonZero();
+    void killedRunResumesWithEveryStepOnce();
+    void queueRecordsAFailedRunAndGoesOn();
 
 private:
     QTemporaryDir m_dir;
@@ -364,6 +368,18 @@ void TestRunsCli::errorsAreOneLineAndNonZero_data()
     QTest::newRow("bad flag") << QStringList{"runs", "list", "--bogus"} << "--bogus";
     QTest::newRow("id not a number") << QStringList{"runs", "show", "first"} << "first";
     QTest::newRow("no runs subcommand") << QStringList{"runs"} << "subcommand";
+    QTest::newRow("resume, missing store")
+        << QStringList{"runs", "resume", "1", "--db", missing} << noStore;
+    QTest::newRow("resume, unknown id")
+        << QStringList{"runs", "resume", "99", "--db", m_db} << unknown;
+    QTest::newRow("resume, finished run")
+        << QStringList{"runs", "resume", "1", "--db", m_db} << "nothing left to run";
+    QTest::newRow("resume, run still in use")
+        << QStringList{"runs", "resume", "3", "--db", m_db}
+        << QString("still being run by process %1").arg(QCoreApplication::applicationPid());
+    QTest::newRow("queue, missing file")
+        << QStringList{"runs", "queue", m_dir.filePath("none.json"), "--db", m_db}
+        << "none.json: cannot open the file";
 }
 
 void TestRunsCli::errorsAreOneLineAndNonZero()
@@ -371,6 +387,141 @@ void TestRunsCli::errorsAreOneLineAndNonZero()
     QFETCH(QStringList, arguments);
     QFETCH(QString, mentions);
     verifyOneLineError(runCpo(arguments), mentions);
+}
+
+// The shipped oracle demo shrunk to seconds on the CPU.
+QStringList tinyDemo(const QStringList& extra)
+{
+    QStringList arguments{cpo::test::sourceDir() + "/experiments/demo-oracle.json",
+                          "--set", "device=cpu",
+                          "--set", "dataset.oracle.train_examples=64",
+                          "--set", "dataset.oracle.validation_examples=16",
+                          "--set", "mle.warmup_steps=1",
+                          "--set", "mle.eval_every=0"};
+    return arguments + extra;
+}
+
+std::vector<std::int64_t> seriesSteps(RunStore& store, std::int64_t runId, const char* key)
+{
+    return store.readSeries(runId, key).steps;
+}
+
+std::vector<std::int64_t> stepsFrom(std::int64_t first, std::int64_t last, std::int64_t every = 1)
+{
+    std::vector<std::int64_t> steps;
+    for (auto step = first; step <= last; step += every)
+        steps.push_back(step);
+    return steps;
+}
+
+void TestRunsCli::killedRunResumesWithEveryStepOnce()
+{
+    const QString db = m_dir.filePath("crash.sqlite");
+    QProcess child;
+    child.start(cpo::test::cliPath(),
+                QStringList{"run"} +
+                    tinyDemo({"--out", m_dir.filePath("crash-run"), "--db", db, "--events",
+                              "--set", "mle.steps=8", "--set", "mle.checkpoint_every=4",
+                              "--set", "cpo.steps=12", "--set", "cpo.checkpoint_every=3",
+                              "--set", "cpo.metrics_every=1", "--set", "cpo.samples_every=2"}));
+    QVERIFY(child.waitForStarted());
+    // kill -9 right after the CPO phase's second checkpoint (step 6) reaches stdout: its
+    // record is committed by then, and the child is mid-way through step 7.
+    bool inCpo = false;
+    int cpoCheckpoints = 0;
+    QElapsedTimer timer;
+    timer.start();
+    while (cpoCheckpoints < 2 && child.state() == QProcess::Running && timer.elapsed() < 240000) {
+        child.waitForReadyRead(500);
+        while (cpoCheckpoints < 2 && child.canReadLine()) {
+            const auto event = parseSingleJson(child.readLine());
+            inCpo = inCpo || (event["event"] == "phase_started" && event["phase"] == "cpo");
+            if (inCpo && event["event"] == "checkpoint" && ++cpoCheckpoints == 2)
+                child.kill(); // SIGKILL
+        }
+    }
+    QVERIFY2(cpoCheckpoints == 2, child.readAllStandardError().constData());
+    QVERIFY(child.waitForFinished(60000));
+    QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+
+    const std::int64_t id = 1;
+    {
+        RunStore store(db.toStdString());
+        cpo::store::Statement check(store.database(), "PRAGMA integrity_check");
+        QVERIFY(check.step());
+        QCOMPARE(check.columnText(0), std::string("ok"));
+        // Nothing the last commit covered is lost.
+        const auto cpoSteps = seriesSteps(store, id, "cpo/loss");
+        QVERIFY(cpoSteps.size() >= 6);
+        QCOMPARE(std::vector<std::int64_t>(cpoSteps.begin(), cpoSteps.begin() + 6),
+                 stepsFrom(1, 6));
+    }
+    const auto listed = parseSingleJson(runCpo({"runs", "list", "--db", db, "--json"}).out);
+    const auto run = listed["runs"].toArray().first().toObject();
+    QCOMPARE(run["status"].toString(), QString("running"));
+    QVERIFY(run["abandoned"].toBool());
+
+    const auto resumed = runCpo({"runs", "resume", "1", "--db", db});
+    QVERIFY2(resumed.exitCode == 0, resumed.err.constData());
+    const auto summary = parseSingleJson(resumed.out);
+    QCOMPARE(summary["status"].toString(), QString("finished"));
+    QCOMPARE(summary["run_id"].toInteger(), id);
+    QVERIFY2(summary["resumed"].toString().contains("cpo phase from step 6"),
+             qPrintable(summary["resumed"].toString()));
+
+    RunStore store(db.toStdString());
+    QCOMPARE(seriesSteps(store, id, "mle/loss"), stepsFrom(1, 8));
+    QCOMPARE(seriesSteps(store, id, "cpo/loss"), stepsFrom(1, 12));
+    QCOMPARE(seriesSteps(store, id, "cpo/accuracy"), stepsFrom(1, 12));
+    std::vector<std::int64_t> sampleSteps;
+    for (const auto& set : store.readSampleSets(id))
+        sampleSteps.push_back(set.step);
+    QCOMPARE(sampleSteps, stepsFrom(2, 12, 2));
+    const auto finished = store.getRun(id);
+    QCOMPARE(finished->status, RunStatus::Finished);
+    QVERIFY(!finished->ownerPid);
+    QCOMPARE(store.latestCheckpoint(id)->step, std::int64_t{12});
+}
+
+void TestRunsCli::queueRecordsAFailedRunAndGoesOn()
+{
+    const QString db = m_dir.filePath("queue.sqlite");
+    const QString queueFile = m_dir.filePath("queue.json");
+    QFile file(queueFile);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QString(R"({
+      // MLE-only baselines, the second on a device this machine does not have
+      "experiment": "%1/experiments/demo-oracle.json",
+      "set": {"device": "cpu", "cpo": null, "mle.steps": 3, "mle.warmup_steps": 1,
+              "mle.eval_every": 0,
+              "dataset.oracle.train_examples": 32, "dataset.oracle.validation_examples": 8},
+      "runs": [{"name": "first"},
+               {"name": "broken", "set": {"device": "cuda:7"}},
+               {"name": "invalid", "set": {"mle.steps": 0}},
+               {"name": "last"}]
+    })").arg(cpo::test::sourceDir()).toUtf8());
+    file.close();
+
+    const auto result =
+        runCpo({"runs", "queue", queueFile, "--db", db, "--out", m_dir.filePath("queue-runs")});
+    QCOMPARE(result.exitCode, 1); // not every run finished
+    const auto runs = parseSingleJson(result.out)["runs"].toArray();
+    QCOMPARE(runs.size(), 4);
+    const QStringList expected{"finished", "failed", "failed", "finished"};
+    for (int i = 0; i < runs.size(); ++i)
+        QCOMPARE(runs[i].toObject()["status"].toString(), expected[i]);
+    QVERIFY(runs[1].toObject()["message"].toString().contains("cuda:7"));
+    QVERIFY(runs[2].toObject()["message"].toString().contains("mle.steps"));
+
+    // The store has all four, with their errors, the folders beside each other.
+    RunStore store(db.toStdString());
+    const auto records = store.listRuns();
+    QCOMPARE(records.size(), std::size_t{4});
+    QCOMPARE(records.front().name, std::string("last"));
+    QCOMPARE(records.front().status, RunStatus::Finished);
+    QVERIFY(records[1].error.find("mle.steps") != std::string::npos);
+    QVERIFY(records[2].error.find("cuda:7") != std::string::npos);
+    QVERIFY(QFileInfo::exists(m_dir.filePath("queue-runs/04-last/mle/step-00000003")));
 }
 
 QTEST_GUILESS_MAIN(TestRunsCli)

@@ -194,7 +194,11 @@ void StoreTest::migratesFromEarlierVersions()
         QCOMPARE(store.latestCheckpoint(7)->path, std::string("/ckpt/1"));
         store.setOwner(7, 42, "host"); // a version-2 column
         QCOMPARE(*store.getRun(7)->ownerPid, std::int64_t{42});
+        QVERIFY(run->runDir.empty()); // a version-3 column, unknown for old rows
     }
+    auto withDir = makeRun("new run");
+    withDir.runDir = "/runs/new-run";
+    QCOMPARE(store.getRun(store.createRun(withDir))->runDir, withDir.runDir);
     JudgmentRecord judgment{0, "j", "p", "q", true, "A", "A", 1.0, 0.0, 0};
     QVERIFY(store.insertJudgment(judgment)); // a version-2 table
 }
@@ -549,8 +553,23 @@ void StoreTest::resumeDropsMetricsAfterCheckpoint()
     QVERIFY(!errorOf([&] { append("cpo", 149, 149); }).isEmpty());
     QCOMPARE(store.lastStep(id, "cpo"), std::optional<std::int64_t>(149));
 
+    // Sample sets, alerts and checkpoint records are logged again after a resume too.
+    for (const std::int64_t step : {110, 130}) {
+        store.insertSampleSet({0, id, "cpo", step, "prompt", 0, {}});
+        store.recordAlert({0, id, "cpo", step, "saturated", "m", 0});
+        store.recordCheckpoint({0, id, "cpo", step, "/ckpt/" + std::to_string(step), {}, 0});
+    }
+
     // Resume from a checkpoint at step 120: drop what came after it, then replay.
-    QCOMPARE(store.deleteMetricsAfter(id, "cpo", 120), 2 * 29);
+    const DiscardedRows dropped = store.discardAfter(id, "cpo", 120);
+    QCOMPARE(dropped.metrics, 2 * 29);
+    QCOMPARE(dropped.sampleSets, 1);
+    QCOMPARE(dropped.alerts, 1);
+    QCOMPARE(dropped.checkpoints, 1);
+    QCOMPARE(store.readSampleSets(id).size(), std::size_t{1});
+    QCOMPARE(store.listAlerts(id).size(), std::size_t{1});
+    QCOMPARE(store.latestCheckpoint(id)->step, std::int64_t{110});
+    QVERIFY(!store.latestCheckpoint(id, "mle"));
     QCOMPARE(store.lastStep(id, "cpo"), std::optional<std::int64_t>(120));
     QCOMPARE(store.lastStep(id, "mle"), std::optional<std::int64_t>(99));
     append("cpo", 121, 149);

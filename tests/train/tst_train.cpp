@@ -519,12 +519,12 @@ void TestTrain::resumeIsBitExact()
     QVERIFY(uninterrupted.run().outcome == PhaseOutcome::Finished);
 
     auto interrupted = tinyStudent(task.options(), 2);
-    std::atomic<bool> stop = false;
+    train::RunControl control;
     MleTrainer first(interrupted, trainSet, validation, o, path(dir, "interrupted"));
-    first.setStopFlag(&stop);
+    first.setControl(&control);
     first.setEventCallback([&](const train::MleEvent& event) {
         if (const auto* s = std::get_if<train::StepMetrics>(&event); s && s->step == 5)
-            stop = true;
+            control.requestStop();
     });
     const auto stopped = first.run();
     QVERIFY(stopped.outcome == PhaseOutcome::Stopped);

@@ -348,38 +348,8 @@ CpoTrainer::StepOutcome CpoTrainer::trainStep()
 
 void CpoTrainer::checkHealth(const CpoStepMetrics& metrics)
 {
-    const auto& health = m_options.health;
-    m_recentChecks.emplace_back(metrics.policyLogProbGroundTruth, metrics.margin);
-    const auto window = static_cast<std::size_t>(std::max<std::int64_t>(
-        health.overOptimisationChecks, 1));
-    if (m_recentChecks.size() > window + 1)
-        m_recentChecks.erase(m_recentChecks.begin());
-    if (health.overOptimisationChecks > 0 && m_recentChecks.size() == window + 1) {
-        bool falling = true;
-        for (std::size_t i = 1; i < m_recentChecks.size(); ++i)
-            falling = falling && m_recentChecks[i].first < m_recentChecks[i - 1].first &&
-                      m_recentChecks[i].second > m_recentChecks[i - 1].second;
-        if (falling) {
-            emit(HealthAlert{metrics.step, HealthKind::OverOptimisation,
-                             fmt::format("over-optimisation: y1's log-probability under π_θ "
-                                         "fell over the last {} checks (now {:.3f}) while the "
-                                         "margin rose (now {:.3f}): the model pushes the "
-                                         "negatives down faster than it keeps the ground "
-                                         "truth up. Consider a smaller β or learning rate, a "
-                                         "λ·NLL term, or stopping here",
-                                         window, metrics.policyLogProbGroundTruth,
-                                         metrics.margin)});
-            m_recentChecks.clear(); // one alert per run of falling checks
-        }
-    }
-    const bool saturated = metrics.accuracy >= 1.0 && metrics.loss < health.saturatedLoss;
-    m_saturatedStreak = saturated ? m_saturatedStreak + 1 : 0;
-    if (health.saturatedChecks > 0 && m_saturatedStreak == health.saturatedChecks)
-        emit(HealthAlert{metrics.step, HealthKind::Saturated,
-                         fmt::format("saturated: accuracy 1 and loss {:.2g} for {} checks: "
-                                     "the negatives are too easy to teach anything more. Try "
-                                     "harder negatives (AN, MN), a larger K or a smaller β",
-                                     metrics.loss, m_saturatedStreak)});
+    for (const auto& alert : m_health.check(metrics))
+        emit(alert);
 }
 
 std::filesystem::path CpoTrainer::writeCheckpoint()
@@ -418,7 +388,12 @@ CpoResult CpoTrainer::run()
 
     m_policy->train();
     while (m_step < m_options.steps) {
-        if (m_stopRequested != nullptr && m_stopRequested->load()) {
+        const auto action = m_control ? m_control->awaitTurn() : ControlAction::Continue;
+        if (action == ControlAction::Cancel) {
+            logger->info("CPO cancelled at step {}", m_step);
+            return finish(PhaseOutcome::Cancelled, fmt::format("cancelled at step {}", m_step));
+        }
+        if (action == ControlAction::Stop) {
             checkpointIfNew();
             logger->info("CPO stopped on request at step {}", m_step);
             return finish(PhaseOutcome::Stopped,

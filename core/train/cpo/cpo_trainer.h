@@ -5,13 +5,14 @@
 #include "train/batching.h"
 #include "train/cpo/cpo_events.h"
 #include "train/cpo/cpo_options.h"
+#include "train/cpo/health_monitor.h"
 #include "train/cpo/reference_cache.h"
 #include "train/mle_trainer.h"
 #include "train/negatives/negative_sampler.h"
+#include "train/run_control.h"
 
 #include <torch/torch.h>
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -41,7 +42,8 @@ struct CpoResult {
 // Events: CpoStepMetrics every metricsEvery steps (with the health checks), a SampleSet every
 // samplesEvery steps, HealthAlerts, CheckpointSaved. Non-finite loss or gradient: the step is
 // not applied, a NonFiniteLoss alert is emitted, no checkpoint is written, and run() returns
-// Failed. A stop request is honoured between steps (checkpoint, then Stopped); resume()
+// Failed. The run control is asked between steps, as in MleTrainer (stop: checkpoint, then
+// Stopped; cancel: Cancelled; pause: wait); resume()
 // continues with the same data, negatives and optimizer state.
 //
 // The trainer keeps a view of `train`: it must outlive it.
@@ -54,7 +56,8 @@ public:
                std::filesystem::path checkpointRoot, model::CausalLM embedding = nullptr);
 
     void setEventCallback(CpoEventCallback callback) { m_onEvent = std::move(callback); }
-    void setStopFlag(const std::atomic<bool>* stopRequested) { m_stopRequested = stopRequested; }
+    // Asked between steps (stop, cancel, pause); may be steered from other threads.
+    void setControl(RunControl* control) { m_control = control; }
     void setLossTransform(LossTransform transform) { m_lossTransform = std::move(transform); }
 
     // Continues from a checkpoint folder this phase wrote. Throws CheckpointError (Mismatch)
@@ -75,7 +78,7 @@ private:
         std::string failure;
     };
     StepOutcome trainStep();
-    void checkHealth(const CpoStepMetrics& metrics);
+    void checkHealth(const CpoStepMetrics& metrics); // emits what m_health raises
     std::filesystem::path writeCheckpoint();
     void emit(const CpoEvent& event) const;
 
@@ -93,11 +96,9 @@ private:
     std::int64_t m_step = 0;
     std::optional<std::filesystem::path> m_lastCheckpoint;
     std::optional<std::int64_t> m_lastCheckpointStep;
-    // Health: the recent checks' y1 log π_θ and margins, and the saturation streak.
-    std::vector<std::pair<double, double>> m_recentChecks;
-    std::int64_t m_saturatedStreak = 0;
+    HealthMonitor m_health{m_options.health}; // after m_options, which it is built from
     CpoEventCallback m_onEvent;
-    const std::atomic<bool>* m_stopRequested = nullptr;
+    RunControl* m_control = nullptr;
     LossTransform m_lossTransform;
 };
 
