@@ -6,6 +6,7 @@
 #include "train/checkpoint.h"
 #include "train/held_out_loss.h"
 #include "train/lr_schedule.h"
+#include "train/phase_checkpoints.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -94,10 +95,10 @@ MleTrainer::MleTrainer(model::CausalLM model, std::span<const data::TokenizedExa
       m_train(train),
       m_validation(validation),
       m_options(validated(options)),
-      m_checkpointRoot(std::move(checkpointRoot)),
       m_optimizer(makeOptimizer(*m_model, m_options.optimizer)),
       m_sampler(train, m_options.batchSize, m_options.seed),
-      m_configHash(computeConfigHash(m_model->config(), m_options, train))
+      m_configHash(computeConfigHash(m_model->config(), m_options, train)),
+      m_checkpoints(kPhase, std::move(checkpointRoot), m_configHash, "the MLE options")
 {
 }
 
@@ -109,28 +110,9 @@ void MleTrainer::emit(const MleEvent& event) const
 
 void MleTrainer::resume(const std::filesystem::path& checkpoint)
 {
-    const TrainingState state = readTrainingState(checkpoint);
-    if (state.phase != kPhase)
-        throw CheckpointError(CheckpointError::Kind::Mismatch,
-                              fmt::format("{}: a checkpoint of the '{}' phase cannot resume "
-                                          "the '{}' phase", checkpoint.string(), state.phase,
-                                          kPhase));
-    if (state.configHash != m_configHash)
-        throw CheckpointError(CheckpointError::Kind::Mismatch,
-                              fmt::format("{}: written under other settings (config hash "
-                                          "{:016x}, this run {:016x}): the model, the training "
-                                          "set or the MLE options differ. Restore them, or "
-                                          "start a new run from the checkpoint's weights",
-                                          checkpoint.string(), state.configHash,
-                                          m_configHash));
-    loadCheckpointWeights(checkpoint, *m_model);
-    restoreOptimizer(*m_optimizer, state.optimizer);
+    const auto state = m_checkpoints.restore(checkpoint, *m_model, *m_optimizer);
     m_sampler.setCursor(state.cursor);
-    if (state.torchRng.numel() > 0)
-        restoreTorchRng(state.torchRng);
     m_step = state.step;
-    m_lastCheckpoint = checkpoint;
-    m_lastCheckpointStep = state.step;
     log::get("train")->info("resumed MLE at step {} from {}", m_step, checkpoint.string());
 }
 
@@ -224,17 +206,7 @@ std::optional<ValidationMetrics> MleTrainer::validate()
 
 std::filesystem::path MleTrainer::writeCheckpoint()
 {
-    TrainingState state;
-    state.phase = kPhase;
-    state.step = m_step;
-    state.configHash = m_configHash;
-    state.cursor = m_sampler.cursor();
-    state.torchRng = captureTorchRng();
-    state.optimizer = serializeOptimizer(*m_optimizer);
-    const auto folder = checkpointFolder(m_checkpointRoot, m_step);
-    saveCheckpoint(folder, *m_model, state);
-    m_lastCheckpoint = folder;
-    m_lastCheckpointStep = m_step;
+    const auto folder = m_checkpoints.write(m_step, m_sampler.cursor(), *m_model, *m_optimizer);
     emit(CheckpointSaved{m_step, folder});
     return folder;
 }
@@ -253,14 +225,14 @@ MleResult MleTrainer::run()
         }
     };
     const auto checkpointIfNew = [&] {
-        if (m_lastCheckpointStep != m_step)
+        if (!m_checkpoints.holds(m_step))
             writeCheckpoint();
     };
     const auto finish = [&](PhaseOutcome outcome, std::string message) {
         result.outcome = outcome;
         result.step = m_step;
         result.message = std::move(message);
-        result.lastCheckpoint = m_lastCheckpoint;
+        result.lastCheckpoint = m_checkpoints.last();
         return result;
     };
 
@@ -278,19 +250,16 @@ MleResult MleTrainer::run()
             logger->info("MLE stopped on request at step {}", m_step);
             return finish(PhaseOutcome::Stopped,
                           fmt::format("stopped on request at step {}; resume from {}", m_step,
-                                      m_lastCheckpoint->string()));
+                                      m_checkpoints.last()->string()));
         }
         auto outcome = trainStep();
         if (!outcome.metrics) {
-            const std::string kept = m_lastCheckpoint
-                                         ? "the last good checkpoint is " +
-                                               m_lastCheckpoint->string()
-                                         : std::string("no checkpoint was written yet");
             auto message = fmt::format("MLE stopped at step {}: {}; the update was not applied "
                                        "and {}. Resume from it if the fault was transient, or "
                                        "start a new run from its weights with a lower learning "
                                        "rate or a longer warmup",
-                                       m_step + 1, outcome.failure, kept);
+                                       m_step + 1, outcome.failure,
+                                       m_checkpoints.lastGoodText());
             logger->error("{}", message);
             return finish(PhaseOutcome::Failed, std::move(message));
         }

@@ -3,6 +3,7 @@
 #include "data/examples.h"
 #include "model/causal_lm.h"
 #include "train/batching.h"
+#include "train/phase_checkpoints.h"
 #include "train/run_control.h"
 #include "train/train_options.h"
 
@@ -120,13 +121,11 @@ private:
     std::span<const data::TokenizedExample> m_train;
     std::span<const data::TokenizedExample> m_validation;
     MleOptions m_options;
-    std::filesystem::path m_checkpointRoot;
     std::unique_ptr<torch::optim::AdamW> m_optimizer;
     BatchSampler m_sampler;
     std::uint64_t m_configHash = 0;
+    PhaseCheckpoints m_checkpoints;
     std::int64_t m_step = 0;
-    std::optional<std::filesystem::path> m_lastCheckpoint;
-    std::optional<std::int64_t> m_lastCheckpointStep;
     MleEventCallback m_onEvent;
     RunControl* m_control = nullptr;
     LossTransform m_lossTransform;

@@ -119,11 +119,11 @@ CpoTrainer::CpoTrainer(model::CausalLM policy, model::CausalLM reference,
       m_embedding(embedding ? std::move(embedding) : m_reference),
       m_train(train),
       m_options(validated(options)),
-      m_checkpointRoot(std::move(checkpointRoot)),
       m_optimizer(makeOptimizer(*m_policy, m_options.optimizer)),
       m_sampler(negatives::makeSampler(m_options.sampler)),
       m_batches(train, m_options.batchSize, m_options.seed),
-      m_configHash(computeConfigHash(m_policy->config(), m_options, train))
+      m_configHash(computeConfigHash(m_policy->config(), m_options, train)),
+      m_checkpoints(kPhase, std::move(checkpointRoot), m_configHash, "the CPO options")
 {
     m_reference->eval();
     for (auto& p : m_reference->parameters())
@@ -138,24 +138,7 @@ void CpoTrainer::emit(const CpoEvent& event) const
 
 void CpoTrainer::resume(const std::filesystem::path& checkpoint)
 {
-    const TrainingState state = readTrainingState(checkpoint);
-    if (state.phase != kPhase)
-        throw CheckpointError(CheckpointError::Kind::Mismatch,
-                              fmt::format("{}: a checkpoint of the '{}' phase cannot resume "
-                                          "the '{}' phase", checkpoint.string(), state.phase,
-                                          kPhase));
-    if (state.configHash != m_configHash)
-        throw CheckpointError(CheckpointError::Kind::Mismatch,
-                              fmt::format("{}: written under other settings (config hash "
-                                          "{:016x}, this run {:016x}): the model, the training "
-                                          "set or the CPO options differ. Restore them, or "
-                                          "start a new run from the checkpoint's weights",
-                                          checkpoint.string(), state.configHash,
-                                          m_configHash));
-    loadCheckpointWeights(checkpoint, *m_policy);
-    restoreOptimizer(*m_optimizer, state.optimizer);
-    if (state.torchRng.numel() > 0)
-        restoreTorchRng(state.torchRng);
+    const auto state = m_checkpoints.restore(checkpoint, *m_policy, *m_optimizer);
     // The sampler's memory (BN's buffer) is a function of the last batches: replay them.
     const auto perEpoch = static_cast<std::int64_t>(m_batches.batchesPerEpoch());
     const auto seen = static_cast<std::int64_t>(state.cursor.epoch) * perEpoch +
@@ -172,8 +155,6 @@ void CpoTrainer::resume(const std::filesystem::path& checkpoint)
     }
     m_batches.setCursor(state.cursor);
     m_step = state.step;
-    m_lastCheckpoint = checkpoint;
-    m_lastCheckpointStep = state.step;
     log::get("train")->info("resumed CPO at step {} from {}", m_step, checkpoint.string());
 }
 
@@ -354,17 +335,7 @@ void CpoTrainer::checkHealth(const CpoStepMetrics& metrics)
 
 std::filesystem::path CpoTrainer::writeCheckpoint()
 {
-    TrainingState state;
-    state.phase = kPhase;
-    state.step = m_step;
-    state.configHash = m_configHash;
-    state.cursor = m_batches.cursor();
-    state.torchRng = captureTorchRng();
-    state.optimizer = serializeOptimizer(*m_optimizer);
-    const auto folder = checkpointFolder(m_checkpointRoot, m_step);
-    saveCheckpoint(folder, *m_policy, state);
-    m_lastCheckpoint = folder;
-    m_lastCheckpointStep = m_step;
+    const auto folder = m_checkpoints.write(m_step, m_batches.cursor(), *m_policy, *m_optimizer);
     emit(CheckpointSaved{m_step, folder});
     return folder;
 }
@@ -378,11 +349,11 @@ CpoResult CpoTrainer::run()
         result.outcome = outcome;
         result.step = m_step;
         result.message = std::move(message);
-        result.lastCheckpoint = m_lastCheckpoint;
+        result.lastCheckpoint = m_checkpoints.last();
         return result;
     };
     const auto checkpointIfNew = [&] {
-        if (m_lastCheckpointStep != m_step)
+        if (!m_checkpoints.holds(m_step))
             writeCheckpoint();
     };
 
@@ -398,18 +369,15 @@ CpoResult CpoTrainer::run()
             logger->info("CPO stopped on request at step {}", m_step);
             return finish(PhaseOutcome::Stopped,
                           fmt::format("stopped on request at step {}; resume from {}", m_step,
-                                      m_lastCheckpoint->string()));
+                                      m_checkpoints.last()->string()));
         }
         auto outcome = trainStep();
         if (!outcome.metrics) {
-            const std::string kept = m_lastCheckpoint
-                                         ? "the last good checkpoint is " +
-                                               m_lastCheckpoint->string()
-                                         : std::string("no checkpoint was written yet");
             auto message = fmt::format("CPO stopped at step {}: {}; the update was not applied "
                                        "and {}. Lower the learning rate or β, then resume "
                                        "from that checkpoint",
-                                       m_step + 1, outcome.failure, kept);
+                                       m_step + 1, outcome.failure,
+                                       m_checkpoints.lastGoodText());
             logger->error("{}", message);
             emit(HealthAlert{m_step + 1, HealthKind::NonFiniteLoss, message});
             return finish(PhaseOutcome::Failed, std::move(message));

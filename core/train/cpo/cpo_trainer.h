@@ -9,6 +9,7 @@
 #include "train/cpo/reference_cache.h"
 #include "train/mle_trainer.h"
 #include "train/negatives/negative_sampler.h"
+#include "train/phase_checkpoints.h"
 #include "train/run_control.h"
 
 #include <torch/torch.h>
@@ -87,15 +88,13 @@ private:
     model::CausalLM m_embedding;
     std::span<const data::TokenizedExample> m_train;
     CpoOptions m_options;
-    std::filesystem::path m_checkpointRoot;
     std::unique_ptr<torch::optim::AdamW> m_optimizer;
     std::unique_ptr<negatives::NegativeSampler> m_sampler;
     BatchSampler m_batches;
     ReferenceCache m_referenceCache;
     std::uint64_t m_configHash = 0;
+    PhaseCheckpoints m_checkpoints;
     std::int64_t m_step = 0;
-    std::optional<std::filesystem::path> m_lastCheckpoint;
-    std::optional<std::int64_t> m_lastCheckpointStep;
     HealthMonitor m_health{m_options.health}; // after m_options, which it is built from
     CpoEventCallback m_onEvent;
     RunControl* m_control = nullptr;

@@ -1,0 +1,65 @@
+#include "train/phase_checkpoints.h"
+
+#include <fmt/format.h>
+
+namespace cpo::train {
+
+PhaseCheckpoints::PhaseCheckpoints(std::string phase, std::filesystem::path root,
+                                   std::uint64_t configHash, std::string settingsName)
+    : m_phase(std::move(phase)), m_root(std::move(root)), m_configHash(configHash),
+      m_settingsName(std::move(settingsName))
+{
+}
+
+TrainingState PhaseCheckpoints::restore(const std::filesystem::path& checkpoint,
+                                        model::CausalLMImpl& model,
+                                        torch::optim::Optimizer& optimizer)
+{
+    TrainingState state = readTrainingState(checkpoint);
+    if (state.phase != m_phase)
+        throw CheckpointError(CheckpointError::Kind::Mismatch,
+                              fmt::format("{}: a checkpoint of the '{}' phase cannot resume "
+                                          "the '{}' phase", checkpoint.string(), state.phase,
+                                          m_phase));
+    if (state.configHash != m_configHash)
+        throw CheckpointError(CheckpointError::Kind::Mismatch,
+                              fmt::format("{}: written under other settings (config hash "
+                                          "{:016x}, this run {:016x}): the model, the training "
+                                          "set or {} differ. Restore them, or start a new run "
+                                          "from the checkpoint's weights",
+                                          checkpoint.string(), state.configHash, m_configHash,
+                                          m_settingsName));
+    loadCheckpointWeights(checkpoint, model);
+    restoreOptimizer(optimizer, state.optimizer);
+    if (state.torchRng.numel() > 0)
+        restoreTorchRng(state.torchRng);
+    m_last = checkpoint;
+    m_lastStep = state.step;
+    return state;
+}
+
+std::filesystem::path PhaseCheckpoints::write(std::int64_t step, const DataCursor& cursor,
+                                              const model::CausalLMImpl& model,
+                                              const torch::optim::Optimizer& optimizer)
+{
+    TrainingState state;
+    state.phase = m_phase;
+    state.step = step;
+    state.configHash = m_configHash;
+    state.cursor = cursor;
+    state.torchRng = captureTorchRng();
+    state.optimizer = serializeOptimizer(optimizer);
+    const auto folder = checkpointFolder(m_root, step);
+    saveCheckpoint(folder, model, state);
+    m_last = folder;
+    m_lastStep = step;
+    return folder;
+}
+
+std::string PhaseCheckpoints::lastGoodText() const
+{
+    return m_last ? "the last good checkpoint is " + m_last->string()
+                  : std::string("no checkpoint was written yet");
+}
+
+} // namespace cpo::train
