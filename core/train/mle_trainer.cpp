@@ -52,22 +52,13 @@ MleOptions validated(const MleOptions& options)
 std::uint64_t computeConfigHash(const model::ModelConfig& config, const MleOptions& o,
                                 std::span<const data::TokenizedExample> train)
 {
-    // Only what changes the updates: evaluation and checkpoint cadence may change on resume.
-    const nlohmann::json shape = {
-        {"model", model::configToJson(config)},
-        {"steps", o.steps},
-        {"batch_size", o.batchSize},
-        {"grad_accumulation", o.gradAccumulation},
-        {"seed", o.seed},
-        {"optimizer",
-         {o.optimizer.lr, o.optimizer.weightDecay, o.optimizer.beta1, o.optimizer.beta2,
-          o.optimizer.eps, o.optimizer.warmupSteps, static_cast<int>(o.optimizer.schedule),
-          o.optimizer.minLrRatio, o.optimizer.gradClip}}};
-    std::uint64_t hash = data::fnv1a64(shape.dump());
-    hash = data::fnv1a64(static_cast<std::uint64_t>(train.size()), hash);
-    for (const auto& example : train)
-        hash = data::fnv1a64(example.hash, hash);
-    return hash;
+    // Evaluation and checkpoint cadence may change on resume.
+    return resumeHash(config, o.optimizer,
+                      {{"steps", o.steps},
+                       {"batch_size", o.batchSize},
+                       {"grad_accumulation", o.gradAccumulation},
+                       {"seed", o.seed}},
+                      train);
 }
 
 std::string describeNonFinite(double value)

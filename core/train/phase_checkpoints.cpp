@@ -1,8 +1,27 @@
 #include "train/phase_checkpoints.h"
 
+#include "data/hash.h"
+#include "model/model_config.h"
+
 #include <fmt/format.h>
 
 namespace cpo::train {
+
+std::uint64_t resumeHash(const model::ModelConfig& config, const OptimizerOptions& optimizer,
+                         nlohmann::json phaseSettings,
+                         std::span<const data::TokenizedExample> train)
+{
+    const auto& o = optimizer;
+    phaseSettings["model"] = model::configToJson(config);
+    phaseSettings["optimizer"] = {o.lr,          o.weightDecay, o.beta1,
+                                  o.beta2,       o.eps,         o.warmupSteps,
+                                  static_cast<int>(o.schedule), o.minLrRatio, o.gradClip};
+    std::uint64_t hash = data::fnv1a64(phaseSettings.dump());
+    hash = data::fnv1a64(static_cast<std::uint64_t>(train.size()), hash);
+    for (const auto& example : train)
+        hash = data::fnv1a64(example.hash, hash);
+    return hash;
+}
 
 PhaseCheckpoints::PhaseCheckpoints(std::string phase, std::filesystem::path root,
                                    std::uint64_t configHash, std::string settingsName)

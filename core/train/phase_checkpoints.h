@@ -1,16 +1,28 @@
 #pragma once
 
+#include "data/examples.h"
 #include "model/causal_lm.h"
 #include "train/checkpoint.h"
+#include "train/train_options.h"
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace cpo::train {
+
+// What a phase's checkpoints must share with the run that resumes from them: the model's
+// config, the optimizer settings, the phase's own update-shaping settings (`phaseSettings`, a
+// JSON object; cadences of metrics, samples and checkpoints stay out so they may change) and
+// every training example.
+std::uint64_t resumeHash(const model::ModelConfig& config, const OptimizerOptions& optimizer,
+                         nlohmann::json phaseSettings,
+                         std::span<const data::TokenizedExample> train);
 
 // The checkpoints of one training phase, shared by the MLE and CPO trainers: writing one
 // (the model as a Hugging Face folder plus the training state), resuming from one only if this

@@ -57,32 +57,23 @@ CpoOptions validated(const CpoOptions& options)
 std::uint64_t computeConfigHash(const model::ModelConfig& config, const CpoOptions& o,
                                 std::span<const data::TokenizedExample> train)
 {
-    // What changes the updates; metric, sample and checkpoint cadence may change on resume.
+    // Metric, sample and checkpoint cadence may change on resume.
     const auto& s = o.sampler;
-    const nlohmann::json shape = {
-        {"model", model::configToJson(config)},
-        {"steps", o.steps},
-        {"batch_size", o.batchSize},
-        {"grad_accumulation", o.gradAccumulation},
-        {"k", o.k},
-        {"beta", o.beta},
-        {"lambda_mle", o.lambdaMle},
-        {"ranking", o.ranking},
-        {"seed", o.seed},
-        {"eos", o.eosId},
-        {"sampler",
-         {static_cast<int>(s.kind), s.mixWeights, s.mnFraction, s.an.sampling.temperature,
-          s.an.sampling.topK, s.an.sampling.topP, s.an.maxNewTokens, s.an.maxRedraws,
-          s.bnBufferCapacity}},
-        {"optimizer",
-         {o.optimizer.lr, o.optimizer.weightDecay, o.optimizer.beta1, o.optimizer.beta2,
-          o.optimizer.eps, o.optimizer.warmupSteps, static_cast<int>(o.optimizer.schedule),
-          o.optimizer.minLrRatio, o.optimizer.gradClip}}};
-    std::uint64_t hash = data::fnv1a64(shape.dump());
-    hash = data::fnv1a64(static_cast<std::uint64_t>(train.size()), hash);
-    for (const auto& example : train)
-        hash = data::fnv1a64(example.hash, hash);
-    return hash;
+    return resumeHash(config, o.optimizer,
+                      {{"steps", o.steps},
+                       {"batch_size", o.batchSize},
+                       {"grad_accumulation", o.gradAccumulation},
+                       {"k", o.k},
+                       {"beta", o.beta},
+                       {"lambda_mle", o.lambdaMle},
+                       {"ranking", o.ranking},
+                       {"seed", o.seed},
+                       {"eos", o.eosId},
+                       {"sampler",
+                        {static_cast<int>(s.kind), s.mixWeights, s.mnFraction,
+                         s.an.sampling.temperature, s.an.sampling.topK, s.an.sampling.topP,
+                         s.an.maxNewTokens, s.an.maxRedraws, s.bnBufferCapacity}}},
+                      train);
 }
 
 std::string describeNonFinite(double value)
