@@ -30,8 +30,9 @@ struct GeneratedSequence {
 // Called after each new token of each still-running row; return false to stop generation.
 using TokenCallback = std::function<bool(std::int64_t row, std::int32_t token)>;
 
-// Batched sampling from `model`: prompts are left-padded into one batch, encoded once, then
-// extended one token at a time against the KV cache. Deterministic for a given seed.
+// Batched sampling from `model`: prompts are left-padded into one batch, encoded once (rows
+// with identical prompts share one encoding), then extended one token at a time against the
+// KV cache. Deterministic for a given seed.
 // Throws cpo::Error when a prompt is empty or prompt + maxNewTokens exceeds the positions a
 // GPT-2 model has.
 std::vector<GeneratedSequence> generate(model::CausalLMImpl& model,

@@ -18,6 +18,22 @@ void validate(const SamplingOptions& options)
         throw Error("top-p " + std::to_string(options.topP) + " must be in (0, 1] (1 = off)");
 }
 
+namespace {
+
+// Inverse-CDF sampling, one uniform per row: multinomial draws an exponential per vocabulary
+// entry, which cost more than a decoding step's whole attention. Also gives the same draws on
+// every LibTorch version (multinomial's algorithm is not part of its contract).
+torch::Tensor drawFrom(const torch::Tensor& probs, at::Generator& generator)
+{
+    const auto cdf = probs.to(torch::kDouble).cumsum(-1);
+    const auto total = cdf.narrow(-1, cdf.size(-1) - 1, 1);
+    const auto target = torch::rand({probs.size(0), 1}, generator, torch::kDouble) * total;
+    // The first token whose cumulative mass exceeds the target: never one of probability 0.
+    return cdf.le(target).sum(-1);
+}
+
+} // namespace
+
 torch::Tensor sampleNextTokens(const torch::Tensor& logits, const SamplingOptions& options,
                                at::Generator& generator)
 {
@@ -39,10 +55,7 @@ torch::Tensor sampleNextTokens(const torch::Tensor& logits, const SamplingOption
         auto drop = (cumulative - sorted.softmax(-1)) >= options.topP;
         scores = scores.scatter(-1, order, sorted.masked_fill(drop, minusInf));
     }
-    const auto probs = scores.softmax(-1);
-    return torch::multinomial(probs, 1, /*replacement=*/false, generator)
-        .squeeze(-1)
-        .to(logits.device());
+    return drawFrom(scores.softmax(-1), generator).to(logits.device());
 }
 
 } // namespace cpo::eval

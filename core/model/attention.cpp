@@ -130,11 +130,7 @@ std::pair<torch::Tensor, torch::Tensor> extendCache(KVCache* cache, std::size_t 
 {
     if (cache == nullptr)
         return {std::move(k), std::move(v)};
-    auto& keys = cache->keys[layer];
-    auto& values = cache->values[layer];
-    keys = keys.defined() ? torch::cat({keys, k}, 2) : k.contiguous();
-    values = values.defined() ? torch::cat({values, v}, 2) : v.contiguous();
-    return {keys, values};
+    return cache->append(layer, k, v);
 }
 
 } // namespace cpo::model

@@ -52,8 +52,9 @@ struct ForwardContext {
 ForwardContext beginForward(const ModelConfig& config, const torch::Tensor& inputIds,
                             const torch::Tensor& attentionMask, KVCache* cache);
 
-// Appends one layer's new keys and values to the cache (when there is one) and returns what
-// attention sees: past and current keys and values, [batch, kvHeads, past + time, headDim].
+// Appends one layer's new keys and values to the cache (when there is one; in place when it
+// has room) and returns what attention sees: past and current keys and values,
+// [batch, kvHeads, past + time, headDim].
 std::pair<torch::Tensor, torch::Tensor> extendCache(KVCache* cache, std::size_t layer,
                                                     torch::Tensor k, torch::Tensor v);
 

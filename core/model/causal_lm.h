@@ -7,22 +7,45 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cpo::model {
 
 // Keys and values of the positions already processed, one entry per layer, so that decoding
 // one more token costs one position's work instead of the whole prefix's.
-// Shapes: [batch, numKeyValueHeads, pastLength, headDim].
+// keys and values are the filled prefix, [batch, numKeyValueHeads, pastLength, headDim]: views
+// of buffers with room for more positions, so that appending writes in place.
+// Move-only: a copy would share the buffers, and appending to it would overwrite the other's
+// positions.
 struct KVCache {
+    KVCache() = default;
+    KVCache(KVCache&&) = default;
+    KVCache& operator=(KVCache&&) = default;
+    KVCache(const KVCache&) = delete;
+    KVCache& operator=(const KVCache&) = delete;
+
     std::vector<torch::Tensor> keys;
     std::vector<torch::Tensor> values;
 
     bool empty() const { return keys.empty() || !keys.front().defined(); }
     std::int64_t length() const { return empty() ? 0 : keys.front().size(2); }
+    // Room for `positions` in all (prompt + new tokens) once the cache is first filled: decoding
+    // then never reallocates. Without it the buffers start at the first call's length and
+    // double when full.
+    void reserve(std::int64_t positions) { m_reserved = positions; }
     // The cache of a subset or repetition of the batch rows (rows: int64 indices), e.g. to
-    // run several continuations against one encoded prompt.
+    // run several continuations against one encoded prompt. Keeps the room left.
     KVCache selectRows(const torch::Tensor& rows) const;
+    // Writes one layer's new keys and values [batch, numKeyValueHeads, time, headDim] after its
+    // past ones and returns that layer's updated keys and values.
+    std::pair<torch::Tensor, torch::Tensor> append(std::size_t layer, const torch::Tensor& k,
+                                                   const torch::Tensor& v);
+
+private:
+    std::vector<torch::Tensor> m_keyBuffers; // [batch, numKeyValueHeads, capacity, headDim]
+    std::vector<torch::Tensor> m_valueBuffers;
+    std::int64_t m_reserved = 0;
 };
 
 struct ForwardOutput {

@@ -158,6 +158,9 @@ private Q_SLOTS:
     void cacheRowsCanBeRepeated_data();
     void cacheRowsCanBeRepeated();
 
+    void reservedCacheWritesInPlace_data();
+    void reservedCacheWritesInPlace();
+
     void paddingInvariance_data();
     void paddingInvariance();
 
@@ -358,6 +361,39 @@ void TestModel::cacheRowsCanBeRepeated()
     const auto full = model->forward(torch::cat({prompt.expand({3, 5}), continuation}, 1));
     QVERIFY(maxAbsDiff(cached.logits, full.logits.narrow(1, 5, 2)) < 1e-5);
     QCOMPARE(cache.keys.front().size(0), std::int64_t{1}); // the original is untouched
+}
+
+void TestModel::reservedCacheWritesInPlace_data()
+{
+    addArchitectureRows();
+}
+
+// With room reserved for every position, decoding writes each token's keys and values into
+// the cache's buffers instead of copying the past at every token, and still equals
+// recomputation.
+void TestModel::reservedCacheWritesInPlace()
+{
+    QFETCH(QString, kind);
+    const auto model = randomModel(kind);
+    torch::NoGradGuard noGrad;
+    auto [ids, mask] = leftPaddedPrompts();
+    const int steps = 8;
+    KVCache cache;
+    cache.reserve(ids.size(1) + steps);
+    auto step = model->forward(ids, mask, &cache);
+    const auto* buffer = cache.keys.front().data_ptr();
+    double worst = 0.0;
+    for (int i = 0; i < steps; ++i) {
+        const auto next = step.logits.select(1, -1).argmax(-1, true);
+        ids = torch::cat({ids, next}, 1);
+        mask = torch::cat({mask, torch::ones_like(next)}, 1);
+        step = model->forward(next, mask, &cache);
+        worst = std::max(worst, maxAbsDiff(step.logits.select(1, -1),
+                                           model->forward(ids, mask).logits.select(1, -1)));
+    }
+    QVERIFY(cache.keys.front().data_ptr() == buffer);
+    QCOMPARE(cache.length(), ids.size(1));
+    QVERIFY2(worst < 1e-5, qPrintable(QString("cache vs recompute: %1").arg(worst)));
 }
 
 void TestModel::paddingInvariance_data()
