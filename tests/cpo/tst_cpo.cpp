@@ -1,3 +1,5 @@
+#include "oracle_fixture.h"
+
 #include "data/oracle_task.h"
 #include "model/causal_lm.h"
 #include "train/checkpoint.h"
@@ -530,34 +532,14 @@ namespace {
 
 data::OracleOptions tinyOracle()
 {
-    data::OracleOptions o;
-    o.seed = 5;
-    o.symbols = 24;
-    o.prefixTokens = 6;
-    o.continuationTokens = 8;
-    o.teacherHidden = 16;
-    o.teacherHeads = 2;
+    auto o = cpo::test::tinyOracleOptions(5, 512, 64, 16);
     o.temperature = 0.9;
-    o.trainExamples = 512;
-    o.validationExamples = 64;
-    o.testExamples = 16;
     return o;
 }
 
 model::CausalLM oracleStudent(const data::OracleOptions& oracle, std::uint64_t seed)
 {
-    model::ModelConfig c;
-    c.arch = model::Architecture::Gpt2;
-    c.vocabSize = oracle.symbols + 1;
-    c.hiddenSize = 32;
-    c.numLayers = 2;
-    c.numHeads = 2;
-    c.numKeyValueHeads = 2;
-    c.intermediateSize = 64;
-    c.maxPositions = oracle.prefixTokens + oracle.continuationTokens + 1;
-    c.eosTokenId = oracle.symbols;
-    torch::manual_seed(seed);
-    return model::createModel(c);
+    return cpo::test::oracleStudent(oracle, seed, 32, 2, 64);
 }
 
 train::CpoOptions smallCpo(std::int64_t steps, tokenize::TokenId eos)

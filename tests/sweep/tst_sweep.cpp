@@ -3,6 +3,8 @@
 // and what it measures (train::heldOutLoss, eval::oracleScore) is what the trainer and the
 // teacher compute.
 
+#include "oracle_fixture.h"
+
 #include "data/oracle_task.h"
 #include "eval/alpha_sweep.h"
 #include "eval/oracle_score.h"
@@ -25,34 +27,13 @@ namespace {
 
 data::OracleOptions tinyOracle()
 {
-    data::OracleOptions o;
-    o.seed = 11;
-    o.symbols = 24;
-    o.prefixTokens = 6;
-    o.continuationTokens = 8;
-    o.teacherHidden = 16;
-    o.teacherHeads = 2;
-    o.trainExamples = 64;
-    o.validationExamples = 40;
-    o.testExamples = 8;
-    return o;
+    return test::tinyOracleOptions(11, 64, 40, 8);
 }
 
 model::CausalLM student(const data::OracleOptions& oracle, std::uint64_t seed,
                         std::int64_t hidden = 32)
 {
-    model::ModelConfig c;
-    c.arch = model::Architecture::Gpt2;
-    c.vocabSize = oracle.symbols + 1;
-    c.hiddenSize = hidden;
-    c.numLayers = 2;
-    c.numHeads = 2;
-    c.numKeyValueHeads = 2;
-    c.intermediateSize = 2 * hidden;
-    c.maxPositions = oracle.prefixTokens + oracle.continuationTokens + 1;
-    c.eosTokenId = oracle.symbols;
-    torch::manual_seed(seed);
-    auto m = model::createModel(c);
+    auto m = test::oracleStudent(oracle, seed, hidden, 2, 2 * hidden);
     {
         // Wider than HF's 0.02, so the two models (and their blends) score visibly apart.
         torch::NoGradGuard noGrad;

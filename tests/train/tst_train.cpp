@@ -1,3 +1,5 @@
+#include "oracle_fixture.h"
+
 #include "data/oracle_task.h"
 #include "model/causal_lm.h"
 #include "model/hf_folder.h"
@@ -40,35 +42,15 @@ namespace {
 // A teacher small enough that the whole suite trains in seconds on one thread.
 OracleOptions tinyOracle(std::uint64_t seed = 11)
 {
-    OracleOptions o;
-    o.seed = seed;
-    o.symbols = 24;
-    o.prefixTokens = 6;
-    o.continuationTokens = 8;
+    auto o = cpo::test::tinyOracleOptions(seed, 600, 96, 32);
     o.teacherLayers = 1;
-    o.teacherHidden = 16;
-    o.teacherHeads = 2;
     o.temperature = 0.9;
-    o.trainExamples = 600;
-    o.validationExamples = 96;
-    o.testExamples = 32;
     return o;
 }
 
 model::CausalLM tinyStudent(const OracleOptions& oracle, std::uint64_t seed, int hidden = 24)
 {
-    model::ModelConfig c;
-    c.arch = model::Architecture::Gpt2;
-    c.vocabSize = oracle.symbols + 1;
-    c.hiddenSize = hidden;
-    c.numLayers = 1;
-    c.numHeads = 2;
-    c.numKeyValueHeads = 2;
-    c.intermediateSize = 4 * hidden;
-    c.maxPositions = oracle.prefixTokens + oracle.continuationTokens + 1;
-    c.eosTokenId = oracle.symbols;
-    torch::manual_seed(seed);
-    return model::createModel(c);
+    return cpo::test::oracleStudent(oracle, seed, hidden, 1, 4 * hidden);
 }
 
 MleOptions smallMle(std::int64_t steps)
