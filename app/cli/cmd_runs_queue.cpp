@@ -16,6 +16,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <iomanip>
 #include <iostream>
 #include <memory>
 
@@ -76,7 +77,7 @@ void printPlan(const std::vector<engine::QueuedRun>& queue, bool json)
         return;
     }
     for (std::size_t i = 0; i < queue.size(); ++i)
-        std::cout << folderName(i, "") << " " << queue[i].name
+        std::cout << std::setw(3) << i + 1 << "  " << queue[i].name
                   << (queue[i].config ? "" : "\n    invalid: " + queue[i].error) << '\n';
 }
 

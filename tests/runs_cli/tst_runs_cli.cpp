@@ -502,6 +502,15 @@ void TestRunsCli::queueRecordsAFailedRunAndGoesOn()
     })").arg(cpo::test::sourceDir()).toUtf8());
     file.close();
 
+    // --dry-run lists the runs and which are invalid, and runs nothing.
+    const auto plan = runCpo({"runs", "queue", queueFile, "--db", db, "--dry-run", "--json"});
+    QVERIFY2(plan.exitCode == 0, plan.err.constData());
+    const auto planned = parseSingleJson(plan.out)["runs"].toArray();
+    QCOMPARE(planned.size(), 4);
+    for (int i = 0; i < planned.size(); ++i)
+        QCOMPARE(planned[i].toObject()["valid"].toBool(), i != 2);
+    QVERIFY(!QFileInfo::exists(db));
+
     const auto result =
         runCpo({"runs", "queue", queueFile, "--db", db, "--out", m_dir.filePath("queue-runs")});
     QCOMPARE(result.exitCode, 1); // not every run finished
