@@ -213,6 +213,19 @@ PreparedData prepareData(const ExperimentConfig& config, const fs::path& runDir,
     return prepared;
 }
 
+ExperimentConfig withRunTokenizer(const ExperimentConfig& config, const fs::path& runDir)
+{
+    ExperimentConfig again = config;
+    if (config.tokenizer && config.tokenizer->trainSentencePiece) {
+        const fs::path trained = runDir / "tokenizer" / "spm.model";
+        if (!fs::is_regular_file(trained))
+            throw Error(trained.string() + " is missing: the run trained its tokenizer "
+                        "there, and its data cannot be tokenized the same way without it");
+        again.tokenizer = TokenizerSpec{trained.string(), std::nullopt};
+    }
+    return again;
+}
+
 PreparedData prepareSplit(const ExperimentConfig& config, const fs::path& runDir,
                           data::Split split, const StatusCallback& status)
 {
@@ -239,14 +252,7 @@ PreparedData prepareSplit(const ExperimentConfig& config, const fs::path& runDir
         pick(prepared) = task->examples(split);
         prepared.oracle = std::move(task);
     } else {
-        ExperimentConfig again = config;
-        if (config.tokenizer && config.tokenizer->trainSentencePiece) {
-            const fs::path trained = runDir / "tokenizer" / "spm.model";
-            if (!fs::is_regular_file(trained))
-                throw Error(trained.string() + " is missing: the run trained its tokenizer "
-                            "there, and its data cannot be tokenized the same way without it");
-            again.tokenizer = TokenizerSpec{trained.string(), std::nullopt};
-        }
+        const ExperimentConfig again = withRunTokenizer(config, runDir);
         // Only the Debian dataset writes (its JSONL); that goes to a scratch folder.
         const fs::path scratch = fs::temp_directory_path() /
                                  ("cpo-split-" + std::to_string(::getpid()));

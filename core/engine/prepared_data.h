@@ -33,6 +33,13 @@ using StatusCallback = std::function<void(const std::string& message)>;
 PreparedData prepareData(const ExperimentConfig& config, const std::filesystem::path& runDir,
                          const StatusCallback& status);
 
+// The experiment as it reads the files its run already made: a tokenizer the run trained is
+// loaded from runDir/tokenizer/spm.model instead of being trained again (a resumed run's
+// weights belong to that vocabulary). Throws cpo::Error when the run trained one and the file
+// is missing.
+ExperimentConfig withRunTokenizer(const ExperimentConfig& config,
+                                  const std::filesystem::path& runDir);
+
 // One split of a run's data, made again as prepareData() made it for the run in runDir, to
 // evaluate the run's checkpoints; nothing is written into runDir. The oracle task's teacher
 // is loaded from runDir/teacher (drawn again from its seed when absent: the same teacher) and

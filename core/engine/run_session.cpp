@@ -219,7 +219,9 @@ RunSummary RunSession::runPhases()
     }
     const auto device = model::parseDevice(m_config.device);
 
-    auto data = prepareData(m_config, m_runDir,
+    // A resumed run keeps the tokenizer it trained: its checkpoints belong to that vocabulary.
+    auto data = prepareData(m_resumeFrom ? withRunTokenizer(m_config, m_runDir) : m_config,
+                            m_runDir,
                             [this](const std::string& text) { emit(StatusMessage{text}); });
     emit(DataPrepared{data.description, static_cast<std::int64_t>(data.train.size()),
                       static_cast<std::int64_t>(data.validation.size()),

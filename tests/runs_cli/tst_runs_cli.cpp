@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -137,6 +138,7 @@ private Q_SLOTS:
     void errorsAreOneLineAndNonZero();
     void killedRunResumesWithEveryStepOnce();
     void queueRecordsAFailedRunAndGoesOn();
+    void resumedRunKeepsItsTrainedTokenizer();
 
 private:
     QTemporaryDir m_dir;
@@ -531,6 +533,45 @@ void TestRunsCli::queueRecordsAFailedRunAndGoesOn()
     QVERIFY(records[1].error.find("mle.steps") != std::string::npos);
     QVERIFY(records[2].error.find("cuda:7") != std::string::npos);
     QVERIFY(QFileInfo::exists(m_dir.filePath("queue-runs/04-last/mle/step-00000003")));
+}
+
+void TestRunsCli::resumedRunKeepsItsTrainedTokenizer()
+{
+    // A run that trains its SentencePiece tokenizer, stopped with Ctrl+C after its first
+    // checkpoint: resuming loads that tokenizer rather than training another.
+    const QString db = m_dir.filePath("debian.sqlite");
+    const QString out = m_dir.filePath("debian-run");
+    QProcess child;
+    child.start(cpo::test::cliPath(),
+                {"run", cpo::test::sourceDir() + "/experiments/demo-debian.json", "--db", db,
+                 "--out", out, "--events", "--set", "device=cpu",
+                 "--set", "model.init.hidden_size=32", "--set", "model.init.num_layers=1",
+                 "--set", "dataset.debian_packages.examples=200",
+                 "--set", "tokenizer.train_sentencepiece.vocab_size=600",
+                 "--set", "mle.steps=300", "--set", "mle.warmup_steps=1",
+                 "--set", "mle.checkpoint_every=2", "--set", "mle.eval_examples=8",
+                 "--set", "mle.batch_size=4"});
+    QVERIFY(child.waitForStarted());
+    bool interrupted = false;
+    while (!interrupted && child.state() == QProcess::Running) {
+        child.waitForReadyRead(500);
+        while (!interrupted && child.canReadLine())
+            if (parseSingleJson(child.readLine())["event"] == "checkpoint")
+                interrupted = ::kill(static_cast<pid_t>(child.processId()), SIGINT) == 0;
+    }
+    QVERIFY2(interrupted, child.readAllStandardError().constData());
+    QVERIFY(child.waitForFinished(120000));
+    QCOMPARE(child.exitCode(), 130); // stopped, with a checkpoint
+    const QString model = out + "/tokenizer/spm.model";
+    const auto trainedAt = QFileInfo(model).lastModified();
+
+    const auto resumed = runCpo({"runs", "resume", "1", "--db", db});
+    QVERIFY2(resumed.exitCode == 0, resumed.err.constData());
+    QCOMPARE(parseSingleJson(resumed.out)["status"].toString(), QString("finished"));
+    QVERIFY2(!resumed.err.contains("training a SentencePiece"), resumed.err.constData());
+    QCOMPARE(QFileInfo(model).lastModified(), trainedAt);
+    RunStore store(db.toStdString());
+    QCOMPARE(seriesSteps(store, 1, "mle/loss"), stepsFrom(1, 300));
 }
 
 QTEST_GUILESS_MAIN(TestRunsCli)
