@@ -6,6 +6,7 @@
 #include "train/checkpoint.h"
 #include "train/cpo/cpo_trainer.h"
 #include "util/blas_threads.h"
+#include "util/elapsed.h"
 #include "util/error.h"
 
 #include <c10/util/Exception.h>
@@ -18,11 +19,6 @@ namespace cpo::engine {
 namespace {
 
 namespace fs = std::filesystem;
-
-double secondsSince(std::chrono::steady_clock::time_point start)
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 model::ModelConfig initConfig(const ModelInitSpec& spec, const tokenize::Tokenizer& tokenizer)
 {

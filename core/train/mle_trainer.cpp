@@ -7,6 +7,7 @@
 #include "train/held_out_loss.h"
 #include "train/lr_schedule.h"
 #include "train/phase_checkpoints.h"
+#include "util/elapsed.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -26,11 +27,6 @@ constexpr char kPhase[] = "mle";
 constexpr std::int64_t kEvalBatchFactor = 4;
 
 using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point start)
-{
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 MleOptions validated(const MleOptions& options)
 {

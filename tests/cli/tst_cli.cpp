@@ -3,6 +3,7 @@
 
 #include "cli_runner.h"
 #include "test_env.h"
+#include "test_files.h"
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
@@ -16,13 +17,7 @@ namespace {
 
 using cpo::test::parseSingleJson;
 using cpo::test::runCpo;
-
-void writeFile(const QString& path, const QByteArray& content)
-{
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(content);
-}
+using cpo::test::writeFile;
 
 } // namespace
 

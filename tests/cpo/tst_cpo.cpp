@@ -63,6 +63,21 @@ model::CausalLM tinyModel(std::uint64_t seed, torch::ScalarType dtype = torch::k
     return m;
 }
 
+// The π_ref log-probs a sampler returned for free equal a teacher-forced recomputation of the
+// same candidates, token by token, within 1e-5.
+void verifyMatchesTeacherForcing(model::CausalLMImpl& reference,
+                                 const train::ScoringRequest& candidates,
+                                 const std::vector<std::vector<float>>& free)
+{
+    torch::NoGradGuard noGrad;
+    const auto recomputed = train::scoreFullSequences(reference, candidates).tokens;
+    for (std::size_t r = 0; r < free.size(); ++r)
+        for (std::size_t t = 0; t < free[r].size(); ++t)
+            QVERIFY(std::abs(free[r][t] - recomputed[static_cast<std::int64_t>(r)]
+                                                    [static_cast<std::int64_t>(t)]
+                                                        .item<float>()) < 1e-5);
+}
+
 TokenizedExample example(Tokens prefix, Tokens continuation, std::uint64_t hash)
 {
     TokenizedExample e;
@@ -386,14 +401,7 @@ void TestCpo::tnStrictlyShorterEndingInEos()
         }
     }
     QVERIFY(cuts.size() >= 5); // 20 uniform cuts of 8 possible positions: spread out
-    torch::NoGradGuard noGrad;
-    const auto recomputed =
-        train::scoreFullSequences(*reference, {prompts, continuations, owner}).tokens;
-    for (std::size_t r = 0; r < free.size(); ++r)
-        for (std::size_t t = 0; t < free[r].size(); ++t)
-            QVERIFY(std::abs(free[r][t] - recomputed[static_cast<std::int64_t>(r)]
-                                                    [static_cast<std::int64_t>(t)]
-                                                        .item<float>()) < 1e-5);
+    verifyMatchesTeacherForcing(*reference, {prompts, continuations, owner}, free);
 }
 
 void TestCpo::mnChangesAFractionOfContinuationPositions()
@@ -499,14 +507,7 @@ void TestCpo::anReferenceLogProbsMatchTeacherForcing()
             free.push_back(n.referenceLogProbs);
         }
     }
-    torch::NoGradGuard noGrad;
-    const auto recomputed =
-        train::scoreFullSequences(*reference, {prompts, continuations, owner}).tokens;
-    for (std::size_t r = 0; r < free.size(); ++r)
-        for (std::size_t t = 0; t < free[r].size(); ++t)
-            QVERIFY(std::abs(free[r][t] - recomputed[static_cast<std::int64_t>(r)]
-                                                    [static_cast<std::int64_t>(t)]
-                                                        .item<float>()) < 1e-5);
+    verifyMatchesTeacherForcing(*reference, {prompts, continuations, owner}, free);
 }
 
 void TestCpo::mixIsDeterministicForASeed()

@@ -5,6 +5,7 @@
 #include "data/splits.h"
 #include "data/text_corpus.h"
 #include "test_env.h"
+#include "test_files.h"
 #include "tokenize/tokenizer.h"
 #include "util/error.h"
 
@@ -26,6 +27,7 @@
 
 using namespace cpo::data;
 namespace fs = std::filesystem;
+using cpo::test::writeFile;
 
 namespace {
 
@@ -83,13 +85,6 @@ QString errorOf(F&& f)
         return QString::fromStdString(e.what());
     }
     return {};
-}
-
-void writeFile(const QString& path, const QByteArray& content)
-{
-    QFile file(path);
-    QVERIFY2(file.open(QIODevice::WriteOnly), qPrintable(path));
-    QCOMPARE(file.write(content), content.size());
 }
 
 QByteArray readFile(const fs::path& path)

@@ -4,6 +4,7 @@
 
 #include "cli_runner.h"
 #include "test_env.h"
+#include "test_files.h"
 
 #include "store/run_store.h"
 
@@ -489,9 +490,7 @@ void TestRunsCli::queueRecordsAFailedRunAndGoesOn()
 {
     const QString db = m_dir.filePath("queue.sqlite");
     const QString queueFile = m_dir.filePath("queue.json");
-    QFile file(queueFile);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(QString(R"({
+    cpo::test::writeFile(queueFile, QString(R"({
       // MLE-only baselines, the second on a device this machine does not have
       "experiment": "%1/experiments/demo-oracle.json",
       "set": {"device": "cpu", "cpo": null, "mle.steps": 3, "mle.warmup_steps": 1,
@@ -502,7 +501,6 @@ void TestRunsCli::queueRecordsAFailedRunAndGoesOn()
                {"name": "invalid", "set": {"mle.steps": 0}},
                {"name": "last"}]
     })").arg(cpo::test::sourceDir()).toUtf8());
-    file.close();
 
     // --dry-run lists the runs and which are invalid, and runs nothing.
     const auto plan = runCpo({"runs", "queue", queueFile, "--db", db, "--dry-run", "--json"});

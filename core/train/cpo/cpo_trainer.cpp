@@ -10,6 +10,7 @@
 #include "train/cpo/cpo_metrics.h"
 #include "train/lr_schedule.h"
 #include "train/negatives/sampler_factory.h"
+#include "util/elapsed.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -26,11 +27,6 @@ namespace {
 constexpr char kPhase[] = "cpo";
 
 using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point start)
-{
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 CpoOptions validated(const CpoOptions& options)
 {
