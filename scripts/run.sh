@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # ccache keys on paths relative to the checkout, so another clone reuses the cache.
 export CCACHE_BASEDIR="$PWD"
+# Precompiled headers are only cacheable when ccache may ignore their timestamps and defines.
+export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
 
 blas=$(readlink -f "/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/libblas.so.3" 2>/dev/null || true)
 if [ -n "$blas" ] && [[ "$blas" != *openblas* && "$blas" != *blis* && "$blas" != *mkl* ]]; then
