@@ -2,7 +2,11 @@
 
 #include "util/error.h"
 
+#include <unistd.h>
+
 #include <fstream>
+#include <functional>
+#include <thread>
 
 namespace cpo::hub {
 namespace fs = std::filesystem;
@@ -13,7 +17,10 @@ namespace {
 void writeAtomically(const fs::path& file, std::string_view content)
 {
     fs::create_directories(file.parent_path());
-    const fs::path temporary = file.string() + ".tmp";
+    // A name of its own per writer: two threads or processes may record the same ref.
+    const fs::path temporary = file.string() + ".tmp" + std::to_string(::getpid()) + "-" +
+                               std::to_string(std::hash<std::thread::id>{}(
+                                   std::this_thread::get_id()));
     {
         std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
         out << content;
@@ -79,9 +86,14 @@ void HubCache::linkIntoSnapshot(const HubRef& ref, std::string_view commit,
         if (!folder.empty())
             target /= "..";
     target = target / "blobs" / etag;
-    std::error_code ignored;
-    fs::remove(pointer, ignored); // a stale or broken link is replaced
-    fs::create_symlink(target, pointer);
+    std::error_code error;
+    if (fs::is_symlink(pointer) && fs::read_symlink(pointer, error) == target)
+        return; // another fetcher linked it meanwhile
+    fs::remove(pointer, error); // a stale or broken link is replaced
+    fs::create_symlink(target, pointer, error);
+    if (error && !(fs::is_symlink(pointer) && fs::read_symlink(pointer) == target))
+        throw Error("cannot link " + pointer.string() + " to " + target.string() + ": " +
+                    error.message());
 }
 
 void HubCache::markMissing(const HubRef& ref, std::string_view commit,
