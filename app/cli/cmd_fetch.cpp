@@ -64,8 +64,11 @@ void addFetchCommand(CLI::App& app, Action& action)
     command->add_option("reference", options->reference, "hub:ORG/NAME[@REVISION]")->required();
     command->add_option("--revision", options->revision, "Branch, tag or commit (default main)");
     command->add_option("--files", options->files,
-                        "Only these files (shell globs, e.g. '*.json'); default: what a run "
-                        "reads (config, safetensors weights, tokenizer files)");
+                        "Only these files (a shell glob, e.g. '*.json'; repeat for more); "
+                        "default: what a run reads (config, safetensors weights, tokenizer "
+                        "files)")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     command->add_flag("--dataset", options->dataset, "The reference names a dataset repo");
     addCommonOptions(*command, options->common);
     command->callback([options, &action] { action = [options] { return runFetch(*options); }; });

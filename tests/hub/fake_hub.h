@@ -75,6 +75,10 @@ public:
                      });
         m_port = m_server.bind_to_any_port("127.0.0.1");
         m_thread = std::thread([this] { m_server.listen_after_bind(); });
+        // stop() only stops a server that is running: wait for it, or a quick test's
+        // destructor would join a thread that never ends.
+        while (!m_server.is_running())
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
 
     ~FakeHub()
@@ -218,8 +222,10 @@ private:
         }
         std::string siblings;
         for (const auto& [name, file] : repo->second.files)
-            siblings += (siblings.empty() ? "" : ",") + std::string("{\"rfilename\":\"") +
-                        name + "\"}";
+            siblings.append(siblings.empty() ? "" : ",")
+                .append("{\"rfilename\":\"")
+                .append(name)
+                .append("\"}");
         res.set_content("{\"sha\":\"" + repo->second.commit + "\",\"siblings\":[" + siblings +
                             "]}",
                         "application/json");
