@@ -12,10 +12,15 @@ find_package(Threads REQUIRED)
 # zlib and liblz4 read apt's compressed package lists for the Debian demo dataset.
 find_package(ZLIB REQUIRED)
 pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
+# libcurl downloads from the Hugging Face Hub; OpenSSL's libcrypto checks what it downloaded.
+find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 
 if(CPO_BUILD_UI)
   find_package(Qt6 6.2 REQUIRED COMPONENTS Core Gui Widgets PrintSupport Test)
   find_package(QCustomPlotQt6 REQUIRED)
+  # The Hub tests serve a tiny model over HTTP on 127.0.0.1 (Debian's compiled cpp-httplib).
+  pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 endif()
 
 # Torch's own flags (e.g. the C++ ABI define) must reach every target that includes it.

@@ -1,4 +1,5 @@
 #include "cli_common.h"
+#include "hub_arguments.h"
 
 #include "model/causal_lm.h"
 #include "model/hf_folder.h"
@@ -54,9 +55,11 @@ int copyTokenizerFiles(const fs::path& from, const fs::path& to)
     return copied;
 }
 
-int runEnsemble(const EnsembleOptions& options)
+int runEnsemble(EnsembleOptions options)
 {
     applyCommonOptions(options.common);
+    options.mle = modelFolder(options.mle); // either may be hub:ORG/NAME[@REV]
+    options.cpo = modelFolder(options.cpo);
     if (!std::isfinite(options.alpha))
         throw Error("--alpha must be a finite number");
     requireDistinctOutput(options);
@@ -93,8 +96,9 @@ void addEnsembleCommand(CLI::App& app, Action& action)
                     "`cpo ensemble sweep --run-dir DIR` (see `cpo ensemble sweep --help`)");
     // Required unless `sweep` is the command: checked in the callback below.
     const std::array required{
-        command->add_option("--mle", options->mle, "Hugging Face folder of the MLE model "
-                                                   "(its tokenizer files are copied too)"),
+        command->add_option("--mle", options->mle, "Hugging Face folder of the MLE model, or "
+                                                   "hub:ORG/NAME[@REV] (its tokenizer files are "
+                                                   "copied too)"),
         command->add_option("--cpo", options->cpo, "Hugging Face folder of the CPO model"),
         command->add_option("--alpha", options->alpha,
                             "Weight of the MLE model: 1 gives it exactly, 0 the CPO model"),

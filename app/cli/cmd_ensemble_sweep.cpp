@@ -1,6 +1,7 @@
 // `cpo ensemble sweep`: the in-memory α sweep of a finished run's weight-space ensemble.
 
 #include "cli_common.h"
+#include "hub_arguments.h"
 #include "progress.h"
 
 #include "engine/alpha_sweep_session.h"
@@ -44,7 +45,7 @@ fs::path phaseCheckpoint(const fs::path& runDir, const char* phase, const std::s
     if (const auto latest = engine::lastPhaseCheckpoint(runDir, phase))
         return *latest;
     if (!fallback.empty())
-        return fallback;
+        return modelFolder(fallback); // model.path may be a hub:ORG/NAME@COMMIT reference
     throw Error(fmt::format("{} holds no {} checkpoint (step-XXXXXXXX with {}): did the run's "
                             "{} phase run? Name the checkpoint with {} DIR",
                             (runDir / phase).string(), phase, train::kTrainingStateFile, phase,

@@ -1,4 +1,5 @@
 #include "cli_common.h"
+#include "hub_arguments.h"
 
 #include "eval/generate.h"
 #include "eval/generation_setup.h"
@@ -54,8 +55,8 @@ int runGenerate(const GenerateCliOptions& options)
 {
     applyCommonOptions(options.common);
     warnIfReferenceBlas();
-    const auto tokenizer = tokenize::loadTokenizer(options.tokenizer);
-    auto lm = model::loadHfModel(options.model, model::parseDevice(options.device));
+    const auto tokenizer = tokenize::loadTokenizer(tokenizerLocation(options.tokenizer));
+    auto lm = model::loadHfModel(modelFolder(options.model), model::parseDevice(options.device));
     eval::PreparedGeneration prepared;
     try {
         prepared = eval::prepareGeneration(
@@ -93,9 +94,12 @@ void addGenerateCommand(CLI::App& app, Action& action)
 {
     auto options = std::make_shared<GenerateCliOptions>();
     auto* command = app.add_subcommand("generate", "Stream a model's continuation of a prompt");
-    command->add_option("--model", options->model, "Hugging Face model folder")->required();
+    command->add_option("--model", options->model,
+                        "Hugging Face model folder, or hub:ORG/NAME[@REVISION]")
+        ->required();
     command->add_option("--tokenizer", options->tokenizer,
-                        "Tokenizer folder or file (see `cpo tokenize --help`)")
+                        "Tokenizer folder or file (see `cpo tokenize --help`), or "
+                        "hub:ORG/NAME[@REVISION]")
         ->required();
     command->add_option("--prompt", options->prompt, "Text to continue")->required();
     command->add_option("--max-new", options->maxNew, "Most tokens to generate")

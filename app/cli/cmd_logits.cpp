@@ -1,4 +1,5 @@
 #include "cli_common.h"
+#include "hub_arguments.h"
 
 #include "model/device.h"
 #include "model/hf_folder.h"
@@ -60,7 +61,7 @@ int runLogits(const LogitsOptions& options)
     applyCommonOptions(options.common);
     const auto ids = parseTokenList(options.tokens);
     const auto device = model::parseDevice(options.device);
-    auto lm = model::loadHfModel(options.model, device);
+    auto lm = model::loadHfModel(modelFolder(options.model), device);
     for (const auto id : ids)
         if (id >= lm->config().vocabSize)
             throw Error("--tokens: id " + std::to_string(id) + " is outside the vocabulary of " +
@@ -90,7 +91,9 @@ void addLogitsCommand(CLI::App& app, Action& action)
     auto options = std::make_shared<LogitsOptions>();
     auto* command = app.add_subcommand(
         "logits", "Print a model's next-token logits at every position of a token sequence");
-    command->add_option("--model", options->model, "Hugging Face model folder")->required();
+    command->add_option("--model", options->model,
+                        "Hugging Face model folder, or hub:ORG/NAME[@REVISION]")
+        ->required();
     command->add_option("--tokens", options->tokens, "Comma-separated token ids, e.g. 5,17,3")
         ->required();
     command->add_option("--device", options->device, "cpu, cuda, cuda:N or auto")

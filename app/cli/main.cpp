@@ -36,6 +36,8 @@ int runCli(int argc, char** argv)
     cpo::cli::addBenchCommand(app, action);
     cpo::cli::addEnsembleCommand(app, action);
     cpo::cli::addRunsCommand(app, action);
+    cpo::cli::addFetchCommand(app, action);
+    cpo::cli::addCacheCommand(app, action);
 
     try {
         app.parse(argc, argv);

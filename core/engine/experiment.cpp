@@ -1,6 +1,7 @@
 #include "engine/experiment.h"
 
 #include "engine/config_reader.h"
+#include "engine/hub_source.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -260,17 +261,18 @@ ModelSpec readModel(ObjectReader& root)
             root.error("model", "missing; give {\"path\": ...} or {\"init\": {...}}");
         return out;
     }
-    const bool hasPath = in->has("path");
+    const bool hasPath = hasPathOrHub(*in);
     const bool hasInit = in->has("init");
     if (hasPath && hasInit) {
         in->issues().add(in->path(), "\"path\" and \"init\" are mutually exclusive: start "
                                      "from a trained model or train one from scratch");
     } else if (!hasPath && !hasInit) {
         in->issues().add(in->path(), "give either \"path\" (a Hugging Face model folder) or "
-                                     "\"init\" (an architecture to train from scratch)");
+                                     "\"hub\" (a Hub repository, e.g. openai-community/gpt2) "
+                                     "or \"init\" (an architecture to train from scratch)");
     }
     if (hasPath)
-        out.path = in->requiredString("path").value_or("");
+        out.path = readPathOrHub(*in, hub::RepoType::Model);
     if (auto init = in->object("init"))
         out.init = readModelInit(std::move(*init));
     in->finish();
@@ -283,14 +285,14 @@ std::optional<TokenizerSpec> readTokenizer(ObjectReader& root)
     if (!in)
         return std::nullopt;
     TokenizerSpec out;
-    const bool hasPath = in->has("path");
+    const bool hasPath = hasPathOrHub(*in);
     const bool hasTrain = in->has("train_sentencepiece");
     if (hasPath == hasTrain) {
         in->issues().add(in->path(), "give exactly one of \"path\" (tokenizer files) and "
                                      "\"train_sentencepiece\" (train one on the dataset)");
     }
     if (hasPath)
-        out.path = in->requiredString("path").value_or("");
+        out.path = readPathOrHub(*in, hub::RepoType::Model);
     if (auto train = in->object("train_sentencepiece")) {
         SentencePieceTrainSpec spec;
         spec.vocabSize = train->integer("vocab_size", spec.vocabSize, Range::closed(16, 1 << 20));
@@ -364,7 +366,7 @@ InstructionFieldNames readFieldNames(ObjectReader in)
 InstructionJsonlSpec readInstructionJsonl(ObjectReader in)
 {
     InstructionJsonlSpec out;
-    out.path = in.requiredString("path").value_or("");
+    out.path = readPathOrHub(in, hub::RepoType::Dataset);
     if (const json* fields = in.take("fields")) {
         if (fields->is_object()) {
             out.fieldsPreset.clear();
@@ -386,7 +388,7 @@ TextCorpusSpec readTextCorpus(ObjectReader in)
 {
     TextCorpusSpec out;
     const auto length = Range::closed(1, kMaxDimension);
-    out.path = in.requiredString("path").value_or("");
+    out.path = readPathOrHub(in, hub::RepoType::Dataset);
     out.prefixTokens = in.integer("prefix_tokens", out.prefixTokens, length);
     out.continuationTokens =
         in.integer("continuation_tokens", out.continuationTokens, Range::closed(2, kMaxDimension));
@@ -580,7 +582,7 @@ json toJson(const CpoSpec& cpo)
 json toJson(const ModelSpec& model)
 {
     if (!model.init)
-        return {{"path", model.path}};
+        return pathOrHubJson(model.path);
     const auto& init = *model.init;
     json out = {{"arch", archName(init.arch)},
                 {"hidden_size", init.hiddenSize},
@@ -598,7 +600,7 @@ json toJson(const ModelSpec& model)
 json toJson(const TokenizerSpec& tokenizer)
 {
     if (!tokenizer.trainSentencePiece)
-        return {{"path", tokenizer.path}};
+        return pathOrHubJson(tokenizer.path);
     const auto& train = *tokenizer.trainSentencePiece;
     return {{"train_sentencepiece",
              {{"vocab_size", train.vocabSize},
@@ -614,11 +616,12 @@ json toJson(const InstructionJsonlSpec& spec)
                   {"response", spec.fields.response},
                   {"category", spec.fields.category}};
     }
-    return {{"path", spec.path},
-            {"fields", fields},
-            {"template", spec.promptTemplate},
-            {"template_no_context", spec.promptTemplateNoContext},
-            {"max_bad_fraction", spec.maxBadFraction}};
+    json out = pathOrHubJson(spec.path);
+    out.update({{"fields", fields},
+                {"template", spec.promptTemplate},
+                {"template_no_context", spec.promptTemplateNoContext},
+                {"max_bad_fraction", spec.maxBadFraction}});
+    return out;
 }
 
 json toJson(const DatasetSpec& dataset)
@@ -633,10 +636,10 @@ json toJson(const DatasetSpec& dataset)
     case DatasetKind::Oracle: out[key] = data::toJson(dataset.oracle); break;
     case DatasetKind::InstructionJsonl: out[key] = toJson(dataset.instructionJsonl); break;
     case DatasetKind::TextCorpus:
-        out[key] = {{"path", dataset.textCorpus.path},
-                    {"prefix_tokens", dataset.textCorpus.prefixTokens},
-                    {"continuation_tokens", dataset.textCorpus.continuationTokens},
-                    {"stride", dataset.textCorpus.stride}};
+        out[key] = pathOrHubJson(dataset.textCorpus.path);
+        out[key].update({{"prefix_tokens", dataset.textCorpus.prefixTokens},
+                         {"continuation_tokens", dataset.textCorpus.continuationTokens},
+                         {"stride", dataset.textCorpus.stride}});
         break;
     case DatasetKind::DebianPackages:
         out[key] = {{"examples", dataset.debianPackages.examples},

@@ -4,6 +4,7 @@
 #include "data/instruction_jsonl.h"
 #include "data/splits.h"
 #include "data/text_corpus.h"
+#include "hub/hub_fetch.h"
 #include "tokenize/sentencepiece_tokenizer.h"
 #include "util/error.h"
 
@@ -17,6 +18,13 @@ namespace cpo::engine {
 namespace {
 
 namespace fs = std::filesystem;
+using hub::HubContent;
+
+// A path as given, or the local files of a Hub reference (from the cache once a run pinned it).
+fs::path localPath(const std::string& pathOrReference, HubContent content)
+{
+    return hub::resolvePath(pathOrReference, content).path;
+}
 
 data::SplitFractions fractions(const SplitSpec& splits)
 {
@@ -88,11 +96,11 @@ resolveTokenizer(const ExperimentConfig& config, const fs::path& runDir,
                  const std::function<fs::path()>& corpus, const StatusCallback& status)
 {
     if (config.tokenizer && !config.tokenizer->path.empty())
-        return tokenize::loadTokenizer(config.tokenizer->path);
+        return tokenize::loadTokenizer(localPath(config.tokenizer->path, HubContent::Tokenizer));
     if (config.tokenizer && config.tokenizer->trainSentencePiece)
         return trainedTokenizer(*config.tokenizer->trainSentencePiece, corpus(), runDir, status);
     if (!config.model.path.empty())
-        return tokenize::loadTokenizer(config.model.path);
+        return tokenize::loadTokenizer(localPath(config.model.path, HubContent::Model));
     throw Error("experiment '" + config.name + "': no tokenizer: set tokenizer.path, "
                 "tokenizer.train_sentencepiece, or model.path to a folder with tokenizer files");
 }
@@ -177,16 +185,18 @@ PreparedData prepareData(const ExperimentConfig& config, const fs::path& runDir,
         prepared = prepareOracle(config, runDir, status);
         break;
     case DatasetKind::InstructionJsonl: {
-        auto loaded = data::loadInstructionJsonl(spec.instructionJsonl.path,
+        auto loaded = data::loadInstructionJsonl(localPath(spec.instructionJsonl.path,
+                                                           HubContent::DatasetFile),
                                                  instructionOptions(spec.instructionJsonl));
         prepared = fromTexts(config, std::move(loaded.examples), runDir, status);
         break;
     }
     case DatasetKind::TextCorpus: {
+        const auto corpusPath = localPath(spec.textCorpus.path, HubContent::DatasetFile);
         prepared.tokenizer = resolveTokenizer(
-            config, runDir, [&] { return corpusFileFor(spec.textCorpus.path, runDir); }, status);
+            config, runDir, [&] { return corpusFileFor(corpusPath, runDir); }, status);
         data::TextCorpusOptions options;
-        options.path = spec.textCorpus.path;
+        options.path = corpusPath;
         options.prefixTokens = static_cast<std::size_t>(spec.textCorpus.prefixTokens);
         options.continuationTokens = static_cast<std::size_t>(spec.textCorpus.continuationTokens);
         options.stride = static_cast<std::size_t>(spec.textCorpus.stride);

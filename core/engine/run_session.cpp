@@ -1,7 +1,9 @@
 #include "engine/run_session.h"
 
 #include "engine/phase_options.h"
+#include "engine/hub_source.h"
 #include "engine/prepared_data.h"
+#include "hub/hub_fetch.h"
 #include "model/device.h"
 #include "model/hf_folder.h"
 #include "train/checkpoint.h"
@@ -111,6 +113,10 @@ RunSummary RunSession::runPhases()
 {
     RunSummary summary;
     fs::create_directories(m_runDir);
+    // Hub references are fetched first and recorded with the commit they resolved to.
+    m_config = pinHubReferences(m_config, [this](const std::string& text) {
+        emit(StatusMessage{text});
+    });
     {
         std::ofstream out(m_runDir / "experiment.json");
         out << toJson(m_config).dump(2) << '\n';
@@ -140,7 +146,8 @@ RunSummary RunSession::runPhases()
         lm = model::createModel(modelConfigFor(*m_config.model.init, *data.tokenizer));
         lm->to(device);
     } else {
-        lm = model::loadHfModel(m_config.model.path, device);
+        const auto folder = hub::resolvePath(m_config.model.path, hub::HubContent::Model).path;
+        lm = model::loadHfModel(folder, device);
     }
     checkExamplesFit(lm->config(), data);
     const auto params = model::countParameters(*lm);
