@@ -320,11 +320,28 @@ void DashboardView::flushNow()
     m_redrawTimer.stop();
     if (m_dirty.isEmpty())
         return;
-    for (MetricPlot* plot : std::as_const(m_dirty))
-        plot->refresh();
+    const bool drawing = !m_replotQueue.isEmpty();
+    for (MetricPlot* plot : std::as_const(m_dirty)) {
+        plot->fitIfFollowing();
+        if (!m_replotQueue.contains(plot))
+            m_replotQueue.append(plot);
+    }
     m_dirty.clear();
+    if (!drawing)
+        QTimer::singleShot(0, this, &DashboardView::replotNext);
     ++m_redraws;
     Q_EMIT redrawn();
+}
+
+// One plot per pass: ten plots drawn back to back would hold the GUI thread for all ten, so
+// input and other timers get their turn in between.
+void DashboardView::replotNext()
+{
+    if (m_replotQueue.isEmpty())
+        return;
+    m_replotQueue.takeFirst()->replot(QCustomPlot::rpRefreshHint);
+    if (!m_replotQueue.isEmpty())
+        QTimer::singleShot(0, this, &DashboardView::replotNext);
 }
 
 const RunHistory* DashboardView::history(std::int64_t runId) const

@@ -61,7 +61,8 @@ public:
     int plotCount() const { return static_cast<int>(m_plots.size()); }
     const RunHistory* history(std::int64_t runId) const;
     int redrawCount() const { return m_redraws; }
-    // Redraws now what the timer would redraw at its next tick.
+    // Fits the dirty plots to their data now and queues their replots, as the timer would at
+    // its next tick.
     void flushNow();
 
 Q_SIGNALS:
@@ -81,11 +82,13 @@ private:
     void redrawAll();
     void restyleRuns();
     void scheduleRedraw();
+    void replotNext();
     void exportCsvFor(int family);
 
     std::map<std::int64_t, Run> m_runs;
     QVector<MetricPlot*> m_plots;
     QSet<MetricPlot*> m_dirty;
+    QVector<MetricPlot*> m_replotQueue; // drawn one per event-loop pass
     QTimer m_redrawTimer;
     int m_redraws = 0;
     XAxis m_xAxis = XAxis::Step;

@@ -118,7 +118,7 @@ void MetricPlot::styleCurve(CurveGraphs& graphs, int curve, const RunStyle& styl
     const bool oneCurve = m_family.curves.size() == 1;
     QColor colour(kColours[static_cast<std::size_t>(oneCurve ? style.index : curve) %
                            kColours.size()]);
-    QPen pen(colour, 1.5);
+    QPen pen(colour, 1.0); // wider pens stroke jagged curves very slowly (Qt raster)
     if (!oneCurve)
         pen.setStyle(kRunDashes[static_cast<std::size_t>(style.index) % kRunDashes.size()]);
     const bool smoothing = m_smoothing.kind != SmoothingKind::None;
@@ -126,6 +126,9 @@ void MetricPlot::styleCurve(CurveGraphs& graphs, int curve, const RunStyle& styl
     if (smoothing)
         rawPen.setColor(QColor(colour.red(), colour.green(), colour.blue(), kRawAlpha));
     graphs.raw->setPen(smoothing ? rawPen : pen);
+    // A noisy raw curve antialiased under its smoothed copy costs most of a replot (many
+    // blended vertical strokes) and shows nothing the aliased one does not.
+    graphs.raw->setAntialiased(!smoothing);
     graphs.smooth->setPen(pen);
     graphs.smooth->setVisible(smoothing);
 
@@ -249,10 +252,15 @@ void MetricPlot::fitToData()
     }
 }
 
-void MetricPlot::refresh()
+void MetricPlot::fitIfFollowing()
 {
     if (m_following)
         fitToData();
+}
+
+void MetricPlot::refresh()
+{
+    fitIfFollowing();
     replot(rpQueuedReplot);
 }
 

@@ -56,7 +56,9 @@ public:
     void setLogScale(bool on);
     void setXAxisLabel(const QString& label);
     bool following() const { return m_following; }
-    // Fits the view to the data when following; then queues a replot.
+    // Fits the view to the data when the plot follows it (the user has not zoomed or dragged).
+    void fitIfFollowing();
+    // fitIfFollowing, then a replot queued for the next event-loop pass.
     void refresh();
     void resetView();
 
