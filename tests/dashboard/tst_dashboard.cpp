@@ -4,6 +4,7 @@
 #include "dashboard/dashboard_view.h"
 #include "dashboard/metric_families.h"
 #include "dashboard/metric_plot.h"
+#include "dashboard/run_event_points.h"
 #include "dashboard/smoothing.h"
 
 #include <QtCore/QElapsedTimer>
@@ -266,6 +267,45 @@ private Q_SLOTS:
         family.flush();
         QVERIFY(!lossOnly.contains(QStringLiteral("accuracy")));
         QCOMPARE(lossOnly.count(QLatin1Char('\n')), 3);
+    }
+
+    void liveEventsBecomeTheStoresSeries()
+    {
+        RunEventPoints stream;
+        cpo::train::StepMetrics mle;
+        mle.step = 1;
+        mle.loss = 3.0;
+        mle.tokensPerSecond = 1000.0;
+        mle.stepSeconds = 0.5;
+        mle.elapsedSeconds = 0.5;
+        const auto mlePoints = stream.points(mle);
+        QStringList keys;
+        for (const auto& p : mlePoints)
+            keys << p.key;
+        QCOMPARE(keys, (QStringList{"mle/tokens", "mle/elapsed_s", "mle/loss", "mle/lr",
+                                    "mle/grad_norm", "mle/tokens_per_s"}));
+        mle.step = 2;
+        QCOMPARE(stream.points(mle).front().value, 1000.0); // cumulative: 500 + 500 tokens
+
+        QVERIFY(stream.points(cpo::engine::PhaseStarted{"cpo", 300}).empty());
+        cpo::train::CpoStepMetrics cpo;
+        cpo.step = 1;
+        cpo.accuracy = 0.75;
+        cpo.strategies[size_t(cpo::train::negatives::Strategy::Mn)].negatives = 3;
+        cpo.strategies[size_t(cpo::train::negatives::Strategy::Mn)].reward = -0.5;
+        keys.clear();
+        DashboardView view;
+        for (const auto& p : stream.points(cpo)) {
+            keys << p.key;
+            view.appendPoints(1, p.key, {&p.step, 1}, {&p.value, 1});
+        }
+        for (const char* key : {"cpo/tokens", "cpo/loss", "cpo/accuracy", "cpo/kendall_tau",
+                                "cpo/logp_ref_y1", "cpo/mn/reward", "cpo/mn/negatives"})
+            QVERIFY2(keys.contains(QString::fromLatin1(key)), key);
+        QVERIFY(!keys.contains(QStringLiteral("cpo/an/reward"))); // no AN negatives this step
+        QCOMPARE(points(rawGraph(view, 1, QStringLiteral("cpo/accuracy"))),
+                 (QVector<QPair<double, double>>{{1.0, 0.75}}));
+        QCOMPARE(points(rawGraph(view, 1, QStringLiteral("cpo/mn/reward"))).first().second, -0.5);
     }
 
     void doubleClickFollowsTheDataAgain()
