@@ -2,6 +2,7 @@
 // window and shows it.
 
 #include "dashboard/dashboard_view.h"
+#include "dashboard/stored_series_loader.h"
 #include "log_relay.h"
 #include "log_view.h"
 #include "main_window.h"
@@ -11,6 +12,7 @@
 #include "perf/machine_info.h"
 #include "util/log.h"
 #include "util/paths.h"
+#include "util/version.h"
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QThread>
@@ -40,7 +42,9 @@ int main(int argc, char** argv)
     QApplication app(argc, argv);
     QApplication::setOrganizationName("cpo-studio");
     QApplication::setApplicationName("CPO Studio");
-    QApplication::setApplicationVersion(CPO_STUDIO_VERSION);
+    const auto version = cpo::versionString();
+    QApplication::setApplicationVersion(
+        QString::fromUtf8(version.data(), static_cast<qsizetype>(version.size())));
 
     QCommandLineParser parser;
     parser.setApplicationDescription("CPO Studio: a lab for sequence-level Contrastive "
@@ -71,8 +75,23 @@ int main(int argc, char** argv)
     window.tabifyDockWidget(dashboardDock, playgroundDock);
     dashboardDock->raise();
     window.addDockView(log, QObject::tr("Log"), Qt::BottomDockWidgetArea);
-    window.setDatabasePath(QString::fromStdString(cpo::defaultDatabasePath().string()));
+    const QString database = QString::fromStdString(cpo::defaultDatabasePath().string());
+    window.setDatabasePath(database);
     window.restoreLayout();
+
+    // The dashboard opens on the newest run in the store, read off the GUI thread.
+    cpo::ui::StoredSeriesLoader storedSeries(database);
+    QObject::connect(&storedSeries, &cpo::ui::StoredSeriesLoader::runFound, dashboard,
+                     [dashboard](qint64 id, const QString& name) {
+                         dashboard->setRuns({{id, name}});
+                     });
+    QObject::connect(&storedSeries, &cpo::ui::StoredSeriesLoader::seriesLoaded, dashboard,
+                     [dashboard](qint64 id, const QString& key,
+                                 const std::vector<std::int64_t>& steps,
+                                 const std::vector<double>& values) {
+                         dashboard->appendPoints(id, key, steps, values);
+                     });
+    storedSeries.loadLatest();
 
     if (parser.isSet(model))
         playground->setModelDir(parser.value(model));

@@ -6,8 +6,11 @@
 #include "dashboard/metric_plot.h"
 #include "dashboard/run_event_points.h"
 #include "dashboard/smoothing.h"
+#include "dashboard/stored_series_loader.h"
+#include "store/run_store.h"
 
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QTemporaryDir>
 #include <QtCore/QTextStream>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -306,6 +309,46 @@ private Q_SLOTS:
         QCOMPARE(points(rawGraph(view, 1, QStringLiteral("cpo/accuracy"))),
                  (QVector<QPair<double, double>>{{1.0, 0.75}}));
         QCOMPARE(points(rawGraph(view, 1, QStringLiteral("cpo/mn/reward"))).first().second, -0.5);
+    }
+
+    void storedRunsLoadOffTheGuiThread()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("runs.sqlite"));
+        std::int64_t runId = 0;
+        {
+            cpo::store::RunStore store(db.toStdString());
+            cpo::store::RunRecord run;
+            run.name = "stored";
+            run.experimentJson = R"({"name": "stored"})";
+            runId = store.createRun(run);
+            std::vector<cpo::store::MetricPoint> metrics;
+            for (std::int64_t step = 1; step <= 3; ++step)
+                metrics.push_back({"cpo", step, "cpo/loss", 1.0 / double(step), 0.0});
+            for (std::int64_t step = 1; step <= 500; ++step)
+                metrics.push_back({"mle", step, "mle/loss", 4.0 - double(step) / 500, 0.0});
+            store.appendMetrics(runId, metrics);
+        }
+        DashboardView view;
+        StoredSeriesLoader loader(db);
+        QStringList order;
+        connect(&loader, &StoredSeriesLoader::runFound, &view,
+                [&](qint64 id, const QString& name) { view.setRuns({{id, name}}); });
+        connect(&loader, &StoredSeriesLoader::seriesLoaded, &view,
+                [&](qint64 id, const QString& key, const std::vector<std::int64_t>& steps,
+                    const std::vector<double>& values) {
+                    order << key;
+                    view.appendPoints(id, key, steps, values);
+                });
+        loader.loadLatest();
+        QTRY_COMPARE(order.size(), 2);
+        QCOMPARE(order, (QStringList{"mle/loss", "cpo/loss"}));
+        QCOMPARE(points(rawGraph(view, runId, QStringLiteral("mle/loss"))).size(), 500);
+        const auto cpo = points(rawGraph(view, runId, QStringLiteral("cpo/loss")));
+        QCOMPARE(cpo.size(), 3);
+        QCOMPARE(cpo.first(), qMakePair(501.0, 1.0));
+        QCOMPARE(graphName(rawGraph(view, runId, QStringLiteral("cpo/loss"))),
+                 QStringLiteral("CPO"));
     }
 
     void doubleClickFollowsTheDataAgain()
