@@ -11,11 +11,6 @@ EngineBridge::EngineBridge(const QString& databasePath, QObject* parent) : QObje
     qRegisterMetaType<engine::RunEvent>();
     qRegisterMetaType<engine::RunSummary>();
     qRegisterMetaType<std::vector<SeriesPoint>>();
-    m_context = new QObject;
-    m_context->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_context, &QObject::deleteLater);
-    m_thread.setObjectName(QStringLiteral("engine bridge"));
-    m_thread.start();
     onHostThread([this, path = databasePath.toStdString()] {
         m_host = std::make_unique<engine::RunHost>(path);
         m_host->addListener([this](std::int64_t runId, const engine::RunEvent& event) {
@@ -28,16 +23,13 @@ EngineBridge::~EngineBridge()
 {
     // The host's destructor stops the active run with a checkpoint and joins its worker;
     // it must run where the host lives, before the thread ends.
-    QMetaObject::invokeMethod(m_context, [this] { m_host.reset(); },
-                              Qt::BlockingQueuedConnection);
-    m_thread.quit();
-    m_thread.wait();
+    m_thread.runAndWait([this] { m_host.reset(); });
 }
 
 template <typename Work>
 void EngineBridge::onHostThread(Work work)
 {
-    QMetaObject::invokeMethod(m_context, [this, work = std::move(work)]() mutable {
+    m_thread.post([this, work = std::move(work)]() mutable {
         try {
             work();
         } catch (const std::exception& e) {
@@ -63,37 +55,18 @@ void EngineBridge::resume(qint64 runId)
     });
 }
 
-void EngineBridge::pause()
+void EngineBridge::steer(void (engine::RunHost::*command)())
 {
-    onHostThread([this] {
+    onHostThread([this, command] {
         if (m_host)
-            m_host->pause();
+            (m_host.get()->*command)();
     });
 }
 
-void EngineBridge::unpause()
-{
-    onHostThread([this] {
-        if (m_host)
-            m_host->unpause();
-    });
-}
-
-void EngineBridge::stop()
-{
-    onHostThread([this] {
-        if (m_host)
-            m_host->stop();
-    });
-}
-
-void EngineBridge::cancel()
-{
-    onHostThread([this] {
-        if (m_host)
-            m_host->cancel();
-    });
-}
+void EngineBridge::pause() { steer(&engine::RunHost::pause); }
+void EngineBridge::unpause() { steer(&engine::RunHost::unpause); }
+void EngineBridge::stop() { steer(&engine::RunHost::stop); }
+void EngineBridge::cancel() { steer(&engine::RunHost::cancel); }
 
 void EngineBridge::listen(std::int64_t runId, const engine::RunEvent& event)
 {

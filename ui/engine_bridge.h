@@ -2,11 +2,11 @@
 
 #include "dashboard/run_event_points.h"
 #include "engine/run_events.h"
+#include "worker_thread.h"
 
 #include <QtCore/QMetaType>
 #include <QtCore/QObject>
 #include <QtCore/QString>
-#include <QtCore/QThread>
 
 #include <cstdint>
 #include <map>
@@ -58,12 +58,12 @@ private:
     // Runs `work` on the bridge's thread, where the host lives; failures become `failed`.
     template <typename Work>
     void onHostThread(Work work);
+    void steer(void (engine::RunHost::*command)()); // pause, unpause, stop, cancel
     void listen(std::int64_t runId, const engine::RunEvent& event); // the engine thread
 
-    QThread m_thread;
-    QObject* m_context = nullptr; // lives on m_thread: queued calls to the host go through it
     std::unique_ptr<engine::RunHost> m_host; // created, used and destroyed on m_thread
     std::map<std::int64_t, RunEventPoints> m_points; // the engine thread's alone
+    WorkerThread m_thread{QStringLiteral("engine bridge")};
 };
 
 } // namespace cpo::ui

@@ -15,6 +15,8 @@
 #include "util/version.h"
 
 #include <QtCore/QCommandLineParser>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QTimer>
 #include <QtCore/QThread>
 #include <QtWidgets/QApplication>
 #include <QtWidgets/QDockWidget>
@@ -39,6 +41,8 @@ QThread* describeMachineFor(cpo::ui::MainWindow& window)
 
 int main(int argc, char** argv)
 {
+    QElapsedTimer sinceLaunch;
+    sinceLaunch.start();
     QApplication app(argc, argv);
     QApplication::setOrganizationName("cpo-studio");
     QApplication::setApplicationName("CPO Studio");
@@ -100,6 +104,10 @@ int main(int argc, char** argv)
     if (parser.isSet(prompt))
         playground->setPrompt(parser.value(prompt));
     window.show();
+    QTimer::singleShot(0, &window, [&sinceLaunch] {
+        cpo::log::get("app")->info("main window shown {} ms after main() began",
+                                   sinceLaunch.elapsed());
+    });
     if (parser.isSet(generate)) {
         playgroundDock->raise();
         playground->startGeneration();

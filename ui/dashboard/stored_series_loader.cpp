@@ -14,25 +14,17 @@ StoredSeriesLoader::StoredSeriesLoader(const QString& databasePath, QObject* par
 {
     qRegisterMetaType<std::vector<std::int64_t>>();
     qRegisterMetaType<std::vector<double>>();
-    m_context = new QObject;
-    m_context->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_context, &QObject::deleteLater);
-    m_thread.setObjectName(QStringLiteral("series loader"));
-    m_thread.start();
 }
 
 StoredSeriesLoader::~StoredSeriesLoader()
 {
-    QMetaObject::invokeMethod(m_context, [this] { m_store.reset(); },
-                              Qt::BlockingQueuedConnection);
-    m_thread.quit();
-    m_thread.wait();
+    m_thread.runAndWait([this] { m_store.reset(); });
 }
 
 template <typename Work>
 void StoredSeriesLoader::onLoaderThread(Work work)
 {
-    QMetaObject::invokeMethod(m_context, [this, work = std::move(work)] {
+    m_thread.post([this, work = std::move(work)] {
         try {
             if (!m_store) {
                 if (!QFileInfo::exists(m_databasePath))

@@ -2,7 +2,8 @@
 
 #include <QtCore/QObject>
 #include <QtCore/QString>
-#include <QtCore/QThread>
+
+#include "worker_thread.h"
 
 #include <cstdint>
 #include <memory>
@@ -39,9 +40,8 @@ private:
     void loadOn(std::int64_t runId); // the loader's thread
 
     QString m_databasePath;
-    QThread m_thread;
-    QObject* m_context = nullptr;          // lives on m_thread
     std::unique_ptr<store::RunStore> m_store; // opened, used and closed on m_thread
+    WorkerThread m_thread{QStringLiteral("series loader")};
 };
 
 } // namespace cpo::ui
