@@ -45,11 +45,17 @@ MetricPlot::MetricPlot(MetricFamily family, QWidget* parent)
     setNoAntialiasingOnDrag(true);
     setPlottingHint(QCP::phFastPolylines, true);
     plotLayout()->insertRow(0);
-    auto* title = new QCPTextElement(this, m_family.title, QFont(font().family(), -1, QFont::Bold));
+    QFont titleFont = font();
+    titleFont.setBold(true);
+    auto* title = new QCPTextElement(this, m_family.title, titleFont);
     plotLayout()->addElement(0, 0, title);
     yAxis->setLabel(m_family.unit);
     legend->setVisible(false);
     legend->setIconSize(18, 8);
+    QFont legendFont = font();
+    legendFont.setPointSizeF(legendFont.pointSizeF() * 0.85);
+    legend->setFont(legendFont);
+    legend->setRowSpacing(-2);
     axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     m_cursor = new QCPItemStraightLine(this);
     m_cursor->setVisible(false);
