@@ -50,10 +50,11 @@ PlaygroundView::PlaygroundView(QWidget* parent) : QWidget(parent)
     connect(m_worker, &GenerationWorker::finished, this,
             [this](const QString& text, int tokens, double seconds) {
                 m_output->setPlainText(text);
+                const double rate = seconds > 0 ? tokens / seconds : 0.0;
                 showStatus(tr("%1 tokens in %2 s (%3 tokens/s)")
-                                             .arg(tokens)
-                                             .arg(seconds, 0, 'f', 2)
-                                             .arg(seconds > 0 ? tokens / seconds : 0.0, 0, 'f', 1));
+                               .arg(tokens)
+                               .arg(seconds, 0, 'f', 2)
+                               .arg(rate, 0, 'f', 1));
                 setRunning(false);
             });
     connect(m_worker, &GenerationWorker::failed, this, [this](const QString& message) {

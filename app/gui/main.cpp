@@ -78,7 +78,9 @@ int main(int argc, char** argv)
                                               Qt::RightDockWidgetArea);
     window.tabifyDockWidget(dashboardDock, playgroundDock);
     dashboardDock->raise();
-    window.addDockView(log, QObject::tr("Log"), Qt::BottomDockWidgetArea);
+    auto* logDock = window.addDockView(log, QObject::tr("Log"), Qt::BottomDockWidgetArea);
+    // The first start's layout: the plots get most of the height (a saved one replaces it).
+    window.resizeDocks({dashboardDock, logDock}, {800, 150}, Qt::Vertical);
     const QString database = QString::fromStdString(cpo::defaultDatabasePath().string());
     window.setDatabasePath(database);
     window.restoreLayout();

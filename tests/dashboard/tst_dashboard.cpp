@@ -106,7 +106,8 @@ private Q_SLOTS:
         QVERIFY(std::abs(out[1] - 5.0 / 3.0) < 1e-12);
         QVERIFY(std::abs(out[2] - 17.0 / 7.0) < 1e-12);
         // A constant series stays constant from its first point (no pull towards zero).
-        for (const double v : smoothed(std::vector<double>(50, 4.0), {SmoothingKind::Ema, 0.99, 1}))
+        const std::vector<double> constant(50, 4.0);
+        for (const double v : smoothed(constant, {SmoothingKind::Ema, 0.99, 1}))
             QVERIFY(std::abs(v - 4.0) < 1e-9);
     }
 
@@ -232,7 +233,8 @@ private Q_SLOTS:
         view.appendPoints(2, QStringLiteral("cpo/margin"), steps, values);
         QCOMPARE(graphName(rawGraph(view, 2, QStringLiteral("cpo/loss"))),
                  QStringLiteral("β 5 · CPO"));
-        QCOMPARE(graphName(rawGraph(view, 2, QStringLiteral("cpo/margin"))), QStringLiteral("β 5"));
+        QCOMPARE(graphName(rawGraph(view, 2, QStringLiteral("cpo/margin"))),
+                 QStringLiteral("β 5"));
         view.setRuns({{1, QStringLiteral("baseline")}});
         QVERIFY(!view.history(2));
         QVERIFY(!rawGraph(view, 2, QStringLiteral("cpo/loss")));
