@@ -145,11 +145,11 @@ QDockWidget* MainWindow::addDockView(QWidget* view, const QString& title,
     return dock;
 }
 
-void MainWindow::restoreLayout()
+bool MainWindow::restoreLayout()
 {
     QSettings settings;
-    restoreGeometry(settings.value(kGeometryKey).toByteArray());
-    restoreState(settings.value(kStateKey).toByteArray(), kLayoutVersion);
+    const bool geometry = restoreGeometry(settings.value(kGeometryKey).toByteArray());
+    return restoreState(settings.value(kStateKey).toByteArray(), kLayoutVersion) && geometry;
 }
 
 void MainWindow::saveLayout() const

@@ -45,8 +45,9 @@ public:
     // Docks `view` (titled `title`) in `area`; its toggle joins the View menu. The view's
     // objectName names the dock in the saved layout: give each view a stable one.
     QDockWidget* addDockView(QWidget* view, const QString& title, Qt::DockWidgetArea area);
-    // Geometry and dock layout as the user left them; call once every view is docked.
-    void restoreLayout();
+    // Geometry and dock layout as the user left them; call once every view is docked. False
+    // when there was none to restore (the first start).
+    bool restoreLayout();
 
     // Files the File menu offers again, most recent first.
     void addRecentFile(const QString& path);

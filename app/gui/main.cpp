@@ -74,16 +74,15 @@ int main(int argc, char** argv)
     QObject::connect(&logRelay, &cpo::ui::LogRelay::line, log, &cpo::ui::LogView::appendLine);
     auto* dashboardDock = window.addDockView(dashboard, QObject::tr("Dashboard"),
                                              Qt::RightDockWidgetArea);
+    auto* logDock = window.addDockView(log, QObject::tr("Log"), Qt::RightDockWidgetArea);
+    window.splitDockWidget(dashboardDock, logDock, Qt::Vertical);
     auto* playgroundDock = window.addDockView(playground, QObject::tr("Playground"),
                                               Qt::RightDockWidgetArea);
     window.tabifyDockWidget(dashboardDock, playgroundDock);
     dashboardDock->raise();
-    auto* logDock = window.addDockView(log, QObject::tr("Log"), Qt::BottomDockWidgetArea);
-    // The first start's layout: the plots get most of the height (a saved one replaces it).
-    window.resizeDocks({dashboardDock, logDock}, {800, 150}, Qt::Vertical);
     const QString database = QString::fromStdString(cpo::defaultDatabasePath().string());
     window.setDatabasePath(database);
-    window.restoreLayout();
+    const bool restored = window.restoreLayout();
 
     // The dashboard opens on the newest run in the store, read off the GUI thread.
     cpo::ui::StoredSeriesLoader storedSeries(database);
@@ -106,6 +105,8 @@ int main(int argc, char** argv)
     if (parser.isSet(prompt))
         playground->setPrompt(parser.value(prompt));
     window.show();
+    if (!restored) // the first start: the plots get most of the height
+        window.resizeDocks({dashboardDock, logDock}, {820, 130}, Qt::Vertical);
     QTimer::singleShot(0, &window, [&sinceLaunch] {
         cpo::log::get("app")->info("main window shown {} ms after main() began",
                                    sinceLaunch.elapsed());

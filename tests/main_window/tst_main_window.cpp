@@ -118,7 +118,7 @@ private Q_SLOTS:
         {
             MainWindow window;
             addViews(window);
-            window.restoreLayout();
+            QVERIFY(!window.restoreLayout()); // nothing saved yet
             window.show();
             QVERIFY(QTest::qWaitForWindowExposed(&window));
             window.resize(1111, 777);
@@ -132,7 +132,7 @@ private Q_SLOTS:
         }
         MainWindow window;
         addViews(window);
-        window.restoreLayout();
+        QVERIFY(window.restoreLayout());
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QCOMPARE(window.size(), QSize(1111, 777));
