@@ -339,8 +339,9 @@ void MetricPlot::showReadout(const QPoint& position)
     m_cursor->point2->setCoords(shownX, 1);
     m_cursor->setVisible(true);
     replot(rpQueuedReplot);
-    QToolTip::showText(mapToGlobal(position + QPoint(16, 16)), lines.join(QStringLiteral("<br>")),
-                       this);
+    const QString text = QStringLiteral("<p style='white-space:pre'>%1</p>")
+                             .arg(lines.join(QStringLiteral("<br>")));
+    QToolTip::showText(mapToGlobal(position + QPoint(16, 16)), text, this);
 }
 
 void MetricPlot::contextMenuEvent(QContextMenuEvent* event)
