@@ -6,12 +6,23 @@
 #include "model/hf_folder.h"
 #include "tokenize/tokenizer.h"
 #include "util/error.h"
+#include "util/utf8_tail.h"
 
 #include <c10/util/Exception.h>
 
 #include <QtCore/QElapsedTimer>
 
 namespace cpo::ui {
+namespace {
+
+// The decoded tokens as text, without a character the next token has yet to complete.
+QString shownText(const tokenize::Tokenizer& tokenizer, const std::vector<std::int32_t>& tokens)
+{
+    const std::string bytes = tokenizer.decode(tokens);
+    return QString::fromUtf8(bytes.data(), static_cast<qsizetype>(completeUtf8Length(bytes)));
+}
+
+} // namespace
 
 struct GenerationWorker::Loaded {
     QString modelDir;
@@ -61,13 +72,13 @@ void GenerationWorker::generate(const GenerationRequest& request)
         eval::generate(*m_loaded->model, {prompt}, options, [&](std::int64_t, std::int32_t id) {
             tokens.push_back(id);
             if (sinceUpdate.elapsed() >= 40) {
-                Q_EMIT progressed(QString::fromStdString(tokenizer.decode(tokens)),
+                Q_EMIT progressed(shownText(tokenizer, tokens),
                                   static_cast<int>(tokens.size()));
                 sinceUpdate.restart();
             }
             return !m_stopRequested.load();
         });
-        Q_EMIT finished(QString::fromStdString(tokenizer.decode(tokens)),
+        Q_EMIT finished(shownText(tokenizer, tokens),
                         static_cast<int>(tokens.size()), clock.elapsed() / 1000.0);
     } catch (const Error& e) {
         Q_EMIT failed(QString::fromStdString(e.what()));

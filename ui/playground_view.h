@@ -1,7 +1,7 @@
 #pragma once
 
 #include <QtCore/QThread>
-#include <QtWidgets/QMainWindow>
+#include <QtWidgets/QWidget>
 
 class QDoubleSpinBox;
 class QLineEdit;
@@ -9,20 +9,21 @@ class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
 class QComboBox;
+class QLabel;
 
 namespace cpo::ui {
 
 class GenerationWorker;
-class LogRelay;
 
-// The generation playground: pick a Hugging Face model folder and a tokenizer, write a
-// prompt, and watch the continuation stream in while the window stays responsive.
-class PlaygroundWindow : public QMainWindow {
+// The generation playground, one view of the main window: pick a Hugging Face model folder
+// and a tokenizer, write a prompt, and watch the continuation stream in while the window
+// stays responsive.
+class PlaygroundView : public QWidget {
     Q_OBJECT
 
 public:
-    explicit PlaygroundWindow(LogRelay& logRelay, QWidget* parent = nullptr);
-    ~PlaygroundWindow() override;
+    explicit PlaygroundView(QWidget* parent = nullptr);
+    ~PlaygroundView() override;
 
     void setModelDir(const QString& dir);
     void setTokenizerPath(const QString& path);
@@ -34,8 +35,7 @@ public Q_SLOTS:
 
 private:
     QWidget* buildForm();
-    void buildMenus();
-    void buildLogDock(LogRelay& logRelay);
+    void showStatus(const QString& message);
     void setRunning(bool running);
     void browseForFolder(QLineEdit* target, const QString& title);
 
@@ -53,6 +53,7 @@ private:
     QPlainTextEdit* m_output = nullptr;
     QPushButton* m_generate = nullptr;
     QPushButton* m_stop = nullptr;
+    QLabel* m_status = nullptr;
 };
 
 } // namespace cpo::ui

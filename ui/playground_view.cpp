@@ -1,38 +1,28 @@
-#include "playground_window.h"
+#include "playground_view.h"
 
 #include "generation_worker.h"
-#include "log_relay.h"
 
 #include <QtCore/QSettings>
-#include <QtGui/QAction>
 #include <QtGui/QKeySequence>
 #include <QtWidgets/QComboBox>
-#include <QtWidgets/QDockWidget>
 #include <QtWidgets/QDoubleSpinBox>
 #include <QtWidgets/QFileDialog>
 #include <QtWidgets/QFormLayout>
 #include <QtWidgets/QHBoxLayout>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QLineEdit>
-#include <QtWidgets/QMenuBar>
 #include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPlainTextEdit>
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QSpinBox>
 #include <QtWidgets/QSplitter>
-#include <QtWidgets/QStatusBar>
 #include <QtWidgets/QVBoxLayout>
 
 namespace cpo::ui {
-namespace {
 
-constexpr int kLogLines = 5000;
-
-} // namespace
-
-PlaygroundWindow::PlaygroundWindow(LogRelay& logRelay, QWidget* parent) : QMainWindow(parent)
+PlaygroundView::PlaygroundView(QWidget* parent) : QWidget(parent)
 {
-    setWindowTitle(tr("CPO Studio — Playground"));
+    setObjectName(QStringLiteral("playground"));
     qRegisterMetaType<GenerationRequest>();
 
     auto* splitter = new QSplitter(Qt::Vertical, this);
@@ -42,30 +32,34 @@ PlaygroundWindow::PlaygroundWindow(LogRelay& logRelay, QWidget* parent) : QMainW
     m_output->setPlaceholderText(tr("The continuation appears here as it is generated."));
     splitter->addWidget(m_output);
     splitter->setStretchFactor(1, 1);
-    setCentralWidget(splitter);
-    buildMenus();
-    buildLogDock(logRelay);
+    m_status = new QLabel(this);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(splitter, 1);
+    layout->addWidget(m_status);
 
     m_worker = new GenerationWorker;
     m_worker->moveToThread(&m_workerThread);
     connect(&m_workerThread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(m_worker, &GenerationWorker::started, this, [this](const QString& description) {
-        statusBar()->showMessage(tr("Generating (%1)…").arg(description));
+        showStatus(tr("Generating (%1)…").arg(description));
     });
     connect(m_worker, &GenerationWorker::progressed, this,
             [this](const QString& text, int) { m_output->setPlainText(text); });
     connect(m_worker, &GenerationWorker::finished, this,
             [this](const QString& text, int tokens, double seconds) {
                 m_output->setPlainText(text);
-                statusBar()->showMessage(tr("%1 tokens in %2 s (%3 tokens/s)")
-                                             .arg(tokens)
-                                             .arg(seconds, 0, 'f', 2)
-                                             .arg(seconds > 0 ? tokens / seconds : 0.0, 0, 'f', 1));
+                const double rate = seconds > 0 ? tokens / seconds : 0.0;
+                showStatus(tr("%1 tokens in %2 s (%3 tokens/s)")
+                               .arg(tokens)
+                               .arg(seconds, 0, 'f', 2)
+                               .arg(rate, 0, 'f', 1));
                 setRunning(false);
             });
     connect(m_worker, &GenerationWorker::failed, this, [this](const QString& message) {
         setRunning(false);
-        statusBar()->showMessage(tr("Generation failed"));
+        showStatus(tr("Generation failed"));
         QMessageBox::warning(this, tr("Generation failed"), message);
     });
     m_workerThread.start();
@@ -73,10 +67,9 @@ PlaygroundWindow::PlaygroundWindow(LogRelay& logRelay, QWidget* parent) : QMainW
     QSettings settings;
     m_modelDir->setText(settings.value("playground/modelDir").toString());
     m_tokenizerPath->setText(settings.value("playground/tokenizer").toString());
-    resize(900, 700);
 }
 
-PlaygroundWindow::~PlaygroundWindow()
+PlaygroundView::~PlaygroundView()
 {
     QSettings settings;
     settings.setValue("playground/modelDir", m_modelDir->text());
@@ -86,11 +79,11 @@ PlaygroundWindow::~PlaygroundWindow()
     m_workerThread.wait();
 }
 
-void PlaygroundWindow::setModelDir(const QString& dir) { m_modelDir->setText(dir); }
-void PlaygroundWindow::setTokenizerPath(const QString& path) { m_tokenizerPath->setText(path); }
-void PlaygroundWindow::setPrompt(const QString& prompt) { m_prompt->setPlainText(prompt); }
+void PlaygroundView::setModelDir(const QString& dir) { m_modelDir->setText(dir); }
+void PlaygroundView::setTokenizerPath(const QString& path) { m_tokenizerPath->setText(path); }
+void PlaygroundView::setPrompt(const QString& prompt) { m_prompt->setPlainText(prompt); }
 
-QWidget* PlaygroundWindow::buildForm()
+QWidget* PlaygroundView::buildForm()
 {
     auto* form = new QWidget(this);
     auto* layout = new QFormLayout(form);
@@ -164,8 +157,8 @@ QWidget* PlaygroundWindow::buildForm()
     m_stop = new QPushButton(tr("&Stop"), buttons);
     m_stop->setShortcut(QKeySequence(Qt::Key_Escape));
     m_stop->setEnabled(false);
-    connect(m_generate, &QPushButton::clicked, this, &PlaygroundWindow::startGeneration);
-    connect(m_stop, &QPushButton::clicked, this, &PlaygroundWindow::stopGeneration);
+    connect(m_generate, &QPushButton::clicked, this, &PlaygroundView::startGeneration);
+    connect(m_stop, &QPushButton::clicked, this, &PlaygroundView::stopGeneration);
     buttonLayout->addWidget(m_generate);
     buttonLayout->addWidget(m_stop);
     buttonLayout->addStretch(1);
@@ -173,45 +166,22 @@ QWidget* PlaygroundWindow::buildForm()
     return form;
 }
 
-void PlaygroundWindow::buildMenus()
-{
-    auto* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-    auto* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About CPO Studio"), this, [this] {
-        QMessageBox::about(this, tr("About CPO Studio"),
-                           tr("CPO Studio: a lab for sequence-level Contrastive Preference "
-                              "Optimization (arXiv 2502.16433)."));
-    });
-}
+void PlaygroundView::showStatus(const QString& message) { m_status->setText(message); }
 
-void PlaygroundWindow::buildLogDock(LogRelay& logRelay)
-{
-    auto* dock = new QDockWidget(tr("Log"), this);
-    dock->setObjectName("logDock");
-    auto* log = new QPlainTextEdit(dock);
-    log->setReadOnly(true);
-    log->setMaximumBlockCount(kLogLines);
-    dock->setWidget(log);
-    addDockWidget(Qt::BottomDockWidgetArea, dock);
-    connect(&logRelay, &LogRelay::line, log,
-            [log](const QString&, const QString& text) { log->appendPlainText(text); });
-}
-
-void PlaygroundWindow::browseForFolder(QLineEdit* target, const QString& title)
+void PlaygroundView::browseForFolder(QLineEdit* target, const QString& title)
 {
     const QString dir = QFileDialog::getExistingDirectory(this, title, target->text());
     if (!dir.isEmpty())
         target->setText(dir);
 }
 
-void PlaygroundWindow::setRunning(bool running)
+void PlaygroundView::setRunning(bool running)
 {
     m_generate->setEnabled(!running);
     m_stop->setEnabled(running);
 }
 
-void PlaygroundWindow::startGeneration()
+void PlaygroundView::startGeneration()
 {
     if (!m_generate->isEnabled())
         return;
@@ -219,7 +189,7 @@ void PlaygroundWindow::startGeneration()
     request.modelDir = m_modelDir->text().trimmed();
     request.tokenizerPath = m_tokenizerPath->text().trimmed();
     if (request.modelDir.isEmpty() || request.tokenizerPath.isEmpty()) {
-        statusBar()->showMessage(tr("Choose a model folder and a tokenizer first"), 5000);
+        showStatus(tr("Choose a model folder and a tokenizer first"));
         return;
     }
     request.prompt = m_prompt->toPlainText();
@@ -235,6 +205,6 @@ void PlaygroundWindow::startGeneration()
                               Q_ARG(cpo::ui::GenerationRequest, request));
 }
 
-void PlaygroundWindow::stopGeneration() { m_worker->requestStop(); }
+void PlaygroundView::stopGeneration() { m_worker->requestStop(); }
 
 } // namespace cpo::ui

@@ -1,0 +1,119 @@
+// The engine bridge drives a real run: a tiny demo run started through it trains on the
+// host's thread, its events reach the GUI thread as values, the dashboard's graphs hold
+// exactly the points the store recorded, and pause and stop steer it between two steps.
+
+#include "dashboard/dashboard_view.h"
+#include "dashboard/metric_families.h"
+#include "dashboard/metric_plot.h"
+#include "engine/experiment.h"
+#include "engine/run_host.h"
+#include "engine_bridge.h"
+#include "store/run_store.h"
+#include "test_env.h"
+
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+using cpo::ui::DashboardView;
+using cpo::ui::EngineBridge;
+
+namespace {
+
+// The shipped oracle demo shrunk to seconds: a few MLE steps, then a few CPO steps.
+cpo::engine::RunRequest tinyDemo(const QString& outDir, std::int64_t cpoSteps)
+{
+    const std::vector<std::string> overrides{
+        "device=cpu",
+        "dataset.oracle.train_examples=64",
+        "dataset.oracle.validation_examples=16",
+        "mle.steps=6",
+        "mle.warmup_steps=1",
+        "mle.eval_every=3",
+        "mle.checkpoint_every=0",
+        "cpo.steps=" + std::to_string(cpoSteps),
+        "cpo.samples_every=0",
+    };
+    cpo::engine::RunRequest request;
+    request.config = cpo::engine::loadExperiment(
+        (cpo::test::sourceDir() + "/experiments/demo-oracle.json").toStdString(), overrides);
+    request.outDir = outDir.toStdString();
+    return request;
+}
+
+int graphPoints(DashboardView& view, std::int64_t run, const QString& key)
+{
+    const auto place = cpo::ui::curvePlace(key);
+    const auto* curve = view.plot(place->family)->findCurve(run, place->curve);
+    return curve ? curve->raw->data()->size() : 0;
+}
+
+} // namespace
+
+class TestEngineBridge : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void tinyRunFinishesAndTheDashboardHoldsItsPoints()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("runs.sqlite"));
+        DashboardView view;
+        EngineBridge bridge(db);
+        connect(&bridge, &EngineBridge::pointsArrived, &view,
+                [&view](qint64 run, const std::vector<cpo::ui::SeriesPoint>& points) {
+                    for (const auto& p : points)
+                        view.appendPoints(run, p.key, {&p.step, 1}, {&p.value, 1});
+                });
+        QSignalSpy started(&bridge, &EngineBridge::runStarted);
+        QSignalSpy finished(&bridge, &EngineBridge::runFinished);
+        QSignalSpy failed(&bridge, &EngineBridge::failed);
+        bridge.start(tinyDemo(dir.filePath(QStringLiteral("run")), 3));
+        QVERIFY(finished.wait(240000));
+        QCOMPARE(failed.count(), 0);
+        QCOMPARE(started.count(), 1);
+        const qint64 runId = started.first().first().toLongLong();
+        const auto summary = finished.first().at(1).value<cpo::engine::RunSummary>();
+        QCOMPARE(summary.outcome, cpo::engine::RunOutcome::Finished);
+
+        cpo::store::RunStore store(db.toStdString(), cpo::store::OpenMode::ReadOnly);
+        for (const char* key : {"mle/loss", "mle/val_loss", "cpo/loss", "cpo/accuracy",
+                                "cpo/kendall_tau"}) {
+            const auto stored = store.readSeries(runId, key);
+            QVERIFY2(!stored.steps.empty(), key);
+            QCOMPARE(graphPoints(view, runId, QString::fromLatin1(key)),
+                     static_cast<int>(stored.steps.size()));
+        }
+        QCOMPARE(store.getRun(runId)->status, cpo::store::RunStatus::Finished);
+    }
+
+    void pauseHoldsTheRunAndStopLeavesACheckpoint()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("runs.sqlite"));
+        EngineBridge bridge(db);
+        QSignalSpy started(&bridge, &EngineBridge::runStarted);
+        QSignalSpy paused(&bridge, &EngineBridge::pauseChanged);
+        QSignalSpy finished(&bridge, &EngineBridge::runFinished);
+        QSignalSpy events(&bridge, &EngineBridge::runEvent);
+        bridge.start(tinyDemo(dir.filePath(QStringLiteral("run")), 2000));
+        QVERIFY(started.wait(60000));
+        bridge.pause();
+        QTRY_VERIFY_WITH_TIMEOUT(!paused.isEmpty(), 120000);
+        QCOMPARE(paused.first().at(1).toBool(), true);
+        const auto eventsWhenPaused = events.count();
+        QTest::qWait(1500);
+        QCOMPARE(events.count(), eventsWhenPaused); // no step while paused
+        bridge.stop(); // stop while paused: the run checkpoints and ends
+        QVERIFY(finished.wait(120000));
+        const auto summary = finished.first().at(1).value<cpo::engine::RunSummary>();
+        QCOMPARE(summary.outcome, cpo::engine::RunOutcome::Stopped);
+        cpo::store::RunStore store(db.toStdString(), cpo::store::OpenMode::ReadOnly);
+        const qint64 runId = started.first().first().toLongLong();
+        QCOMPARE(store.getRun(runId)->status, cpo::store::RunStatus::Stopped);
+        QVERIFY(store.latestCheckpoint(runId).has_value());
+    }
+};
+
+QTEST_MAIN(TestEngineBridge)
+#include "tst_engine_bridge.moc"

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <QtCore/QString>
+#include <QtCore/QVector>
+
+#include <optional>
+
+namespace cpo::ui {
+
+// One curve of a plot: a run store series key ("mle/loss", "cpo/an/reward") and its label.
+struct MetricCurve {
+    QString key;
+    QString label;
+};
+
+// One plot of the dashboard: a metric family and the series it draws. Keys are the run
+// store's (engine/run_recorder.cpp, train::namedValues), so live events and stored series
+// land on the same curves.
+struct MetricFamily {
+    QString title;
+    QString unit; // the value axis' label
+    QVector<MetricCurve> curves;
+};
+
+// Every plot of the dashboard, in display order.
+const QVector<MetricFamily>& metricFamilies();
+
+// Where `key` is drawn: the family's index and the curve's index within it; nullopt for
+// series the dashboard keeps (for CSV export) but does not draw.
+struct CurvePlace {
+    int family = 0;
+    int curve = 0;
+};
+std::optional<CurvePlace> curvePlace(const QString& key);
+
+// The run's phase a key belongs to: the part before the first '/'.
+QString phaseOfKey(const QString& key);
+
+} // namespace cpo::ui
