@@ -1,0 +1,126 @@
+#pragma once
+
+#include "setup/experiment_document.h"
+
+#include <QtWidgets/QWidget>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+class QCheckBox;
+class QComboBox;
+class QFormLayout;
+class QGroupBox;
+class QLabel;
+class QPushButton;
+
+namespace cpo::ui {
+
+class DatasetPreviewPane;
+class FieldEditor;
+
+// The experiment setup form: every field of an experiment file, each validated in place by
+// the reader `cpo run` uses, with its message under it. The main window's actions call its
+// slots (open, save, save as) and disable Start while validityChanged(false).
+class ExperimentForm : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit ExperimentForm(QWidget* parent = nullptr);
+
+    ExperimentDocument& document() { return m_document; }
+    bool isValid() const { return m_document.isValid(); }
+    bool isModified() const { return m_document.isModified(); }
+    QString fileName() const { return m_document.fileName(); }
+
+    // Lists the folder's *.json files in the preset box (experiments/ of the source tree).
+    void setPresetFolder(const QString& folder);
+    // $CPO_EXPERIMENTS_DIR, else an `experiments` folder above the executable (a build tree
+    // in the checkout); "" when there is none.
+    static QString findPresetFolder();
+
+    // The field editing `path` (nullptr when the form has none), and the message shown for
+    // `path`: at its field, else at the nearest section above it.
+    FieldEditor* field(const std::string& path) const;
+    QString messageFor(const std::string& path) const;
+    DatasetPreviewPane* datasetPreview() const { return m_preview; }
+
+public Q_SLOTS:
+    bool openFile(const QString& file); // false (and problem()) when it cannot be read
+    void open();                        // asks for a file
+    bool save();                        // to its file; asks for one when it has none
+    bool saveAs();
+    bool saveTo(const QString& file);
+    // A run's stored experiment JSON as a new, unsaved experiment named after the run.
+    void cloneSetup(const QString& experimentJson, const QString& runName);
+    // `--set key.path=value` assignments, as cpo run takes them (the app's --set).
+    bool applyOverrides(const QStringList& assignments);
+    QString copyCliCommand(); // also put on the clipboard
+    void queueGrid();
+    // A dataset file or folder (also what dropping one on the form does): picks the kind
+    // from it (.jsonl/.json instruction records, else a text corpus).
+    void setDatasetPath(const QString& path);
+
+Q_SIGNALS:
+    void validityChanged(bool valid);
+    void modifiedChanged(bool modified);
+    void fileNameChanged(const QString& file);
+    void problem(const QString& message); // a file that could not be read or written
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    struct Panel {
+        QWidget* widget;
+        std::function<bool()> visible;
+    };
+
+    QWidget* buildToolbar();
+    QGroupBox* buildGeneral();
+    QGroupBox* buildModel();
+    QGroupBox* buildTokenizer();
+    QGroupBox* buildDataset();
+    QGroupBox* buildMle();
+    QGroupBox* buildCpo();
+    QGroupBox* buildOutput();
+    QGroupBox* section(const QString& title, const std::string& path, QFormLayout*& form);
+    QFormLayout* panel(QFormLayout* parent, std::function<bool()> visible);
+    FieldEditor* add(QFormLayout* form, const QString& label, const std::string& path,
+                     int kind, const QStringList& choices = {});
+    QLabel* sectionMessage(const std::string& path, QFormLayout* form);
+
+    // Replaces the subtree at `path` with `value` (null: removes it), keeping what was there
+    // to bring it back when the user switches back (a model path, a tokenizer's options).
+    void swapSubtree(const std::string& path, const nlohmann::json& value);
+    // Switches a phase ("mle", "cpo") off and on again without losing its settings.
+    void setPhase(const std::string& path, bool on);
+    void setDatasetKind(const std::string& kind);
+    void setSampler(const std::string& sampler);
+    std::string text(const std::string& path) const; // user's value, else effective, else ""
+    void refresh();
+    void refreshMessages();
+    void requestPreview();
+    void fillPresets();
+
+    ExperimentDocument m_document;
+    std::vector<FieldEditor*> m_fields;
+    std::map<std::string, QLabel*> m_sectionMessages;
+    std::vector<Panel> m_panels;
+    nlohmann::json m_stash = nlohmann::json::object();
+    QString m_presetFolder;
+    QComboBox* m_presets = nullptr;
+    QLabel* m_summary = nullptr;
+    QComboBox* m_modelSource = nullptr;
+    QComboBox* m_tokenizerSource = nullptr;
+    QGroupBox* m_mle = nullptr;
+    QGroupBox* m_cpo = nullptr;
+    DatasetPreviewPane* m_preview = nullptr;
+};
+
+} // namespace cpo::ui
