@@ -4,6 +4,7 @@
 #include "cli_common.h"
 
 #include "util/error.h"
+#include "util/version.h"
 
 #include <CLI/CLI.hpp>
 #include <c10/util/Exception.h>
@@ -14,8 +15,6 @@
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
-
 // LibTorch messages carry a multi-line trace; the user gets the first line.
 std::string firstLine(const std::string& text)
 {
@@ -25,7 +24,7 @@ std::string firstLine(const std::string& text)
 int runCli(int argc, char** argv)
 {
     CLI::App app{"cpo: sequence-level Contrastive Preference Optimization, headless", "cpo"};
-    app.set_version_flag("--version", kVersion);
+    app.set_version_flag("--version", std::string(cpo::versionString()));
     app.require_subcommand(1);
     cpo::cli::Action action;
     cpo::cli::addRunCommand(app, action);

@@ -1,6 +1,7 @@
 #include "engine/run_recorder.h"
 
 #include "engine/run_owner.h"
+#include "util/version.h"
 
 #include <unistd.h>
 
@@ -23,8 +24,8 @@ store::RunRecord newRunRecord(const ExperimentConfig& config, const std::filesys
     run.runDir = std::filesystem::absolute(runDir).string();
     run.experimentJson = toJson(config).dump(2);
     run.configHash = configHash(config);
-    run.appVersion = CPO_VERSION;
-    run.gitRevision = CPO_GIT_REVISION;
+    run.appVersion = std::string(versionString());
+    run.gitRevision = std::string(gitRevision());
     run.machineInfo = hostName() + ", " + std::to_string(std::thread::hardware_concurrency()) +
                       " hardware threads";
     run.deviceInfo = config.device;

@@ -119,46 +119,6 @@ std::int64_t scaled(std::int64_t value, double factor)
 
 } // namespace
 
-std::string_view toString(RunOutcome outcome)
-{
-    switch (outcome) {
-    case RunOutcome::Finished:
-        return "finished";
-    case RunOutcome::Stopped:
-        return "stopped";
-    case RunOutcome::Failed:
-        return "failed";
-    case RunOutcome::Cancelled:
-        return "cancelled";
-    }
-    return "failed";
-}
-
-nlohmann::json RunSummary::toJson() const
-{
-    nlohmann::json phasesJson = nlohmann::json::object();
-    for (const auto& phase : phases) {
-        nlohmann::json entry{{"outcome", train::toString(phase.outcome)},
-                             {"steps", phase.step},
-                             {"seconds", phase.seconds}};
-        if (!phase.message.empty())
-            entry["message"] = phase.message;
-        if (phase.validation) {
-            entry["validation_loss"] = phase.validation->loss;
-            entry["validation_perplexity"] = phase.validation->perplexity;
-        }
-        if (phase.checkpoint)
-            entry["checkpoint"] = phase.checkpoint->string();
-        phasesJson[phase.phase] = entry;
-    }
-    nlohmann::json json{{"status", toString(outcome)}, {"run_dir", runDir.string()},
-                        {"config_hash", configHash}, {"seconds", seconds},
-                        {"phases", phasesJson}};
-    if (!message.empty())
-        json["message"] = message;
-    return json;
-}
-
 RunSession::RunSession(ExperimentConfig config, fs::path runDir,
                        std::optional<ResumePoint> resumeFrom)
     : m_config(std::move(config)), m_runDir(std::move(runDir)), m_resumeFrom(std::move(resumeFrom))

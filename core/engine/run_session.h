@@ -1,73 +1,15 @@
 #pragma once
 
 #include "engine/experiment.h"
-#include "train/cpo/cpo_events.h"
-#include "train/mle_trainer.h"
+#include "engine/run_events.h"
 #include "train/run_control.h"
 
-#include <nlohmann/json.hpp>
-
-#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
-#include <variant>
-#include <vector>
 
 namespace cpo::engine {
-
-// Events of a run, in the order they happen; plain values, safe to queue to another thread.
-struct StatusMessage {
-    std::string text; // a stage the run entered, e.g. "training a SentencePiece tokenizer"
-};
-struct DataPrepared {
-    std::string description;
-    std::int64_t train = 0;
-    std::int64_t validation = 0;
-    std::int64_t test = 0;
-};
-struct ModelPrepared {
-    std::string description;
-    std::int64_t params = 0;
-};
-struct PhaseStarted {
-    std::string phase; // "mle" | "cpo"
-    std::int64_t steps = 0;
-};
-struct PhaseEnded {
-    std::string phase;
-    train::PhaseOutcome outcome = train::PhaseOutcome::Finished;
-    std::int64_t step = 0;
-    double seconds = 0.0;
-    std::string message;
-    std::optional<train::ValidationMetrics> validation;
-    std::optional<std::filesystem::path> checkpoint;
-};
-// The run waits between two steps (paused) or goes on (resumed).
-struct PauseChanged {
-    bool paused = false;
-};
-struct Alert {
-    std::string kind;
-    std::string message;
-    std::int64_t step = 0;
-};
-// A CPO sample set with its texts decoded by the run's tokenizer.
-struct DecodedSampleSet {
-    train::SampleSet set;
-    std::string prompt;
-    std::vector<std::string> candidates; // in set.candidates' order: y1 first
-};
-using RunEvent = std::variant<StatusMessage, DataPrepared, ModelPrepared, PhaseStarted,
-                              train::StepMetrics, train::ValidationMetrics,
-                              train::CpoStepMetrics, DecodedSampleSet,
-                              train::CheckpointSaved, PhaseEnded, PauseChanged, Alert>;
-using RunEventCallback = std::function<void(const RunEvent&)>;
-
-enum class RunOutcome { Finished, Stopped, Failed, Cancelled };
-// "finished" | "stopped" | "failed" | "cancelled"
-std::string_view toString(RunOutcome outcome);
 
 // Where an interrupted run picks up, from what its store recorded: the phase to continue,
 // that phase's last checkpoint (none: the phase starts over) and, for the CPO phase of an
@@ -76,17 +18,6 @@ struct ResumePoint {
     std::string phase; // "mle" | "cpo"
     std::optional<std::filesystem::path> checkpoint;
     std::optional<std::filesystem::path> mleWeights;
-};
-
-struct RunSummary {
-    RunOutcome outcome = RunOutcome::Finished;
-    std::string message; // why it failed or stopped
-    std::filesystem::path runDir;
-    std::string configHash;
-    std::vector<PhaseEnded> phases;
-    double seconds = 0.0;
-
-    nlohmann::json toJson() const;
 };
 
 // Walks an experiment's phases on the caller's thread: data, model, MLE, CPO, emitting

@@ -64,17 +64,6 @@ std::string describeNonFinite(double value)
 
 } // namespace
 
-std::string_view toString(PhaseOutcome outcome)
-{
-    switch (outcome) {
-    case PhaseOutcome::Finished: return "finished";
-    case PhaseOutcome::Stopped: return "stopped";
-    case PhaseOutcome::Failed: return "failed";
-    case PhaseOutcome::Cancelled: return "cancelled";
-    }
-    return "unknown";
-}
-
 MleTrainer::MleTrainer(model::CausalLM model, std::span<const data::TokenizedExample> train,
                        std::span<const data::TokenizedExample> validation, MleOptions options,
                        std::filesystem::path checkpointRoot)

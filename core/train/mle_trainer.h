@@ -4,6 +4,7 @@
 #include "model/causal_lm.h"
 #include "train/batching.h"
 #include "train/phase_checkpoints.h"
+#include "train/phase_events.h"
 #include "train/run_control.h"
 #include "train/train_options.h"
 
@@ -21,35 +22,8 @@
 
 namespace cpo::train {
 
-// What the MLE phase reports while it runs; plain values, safe to queue to another thread.
-struct StepMetrics {
-    std::int64_t step = 0;          // optimizer steps completed, this one included
-    double loss = 0.0;              // mean NLL per continuation token of the step's batches
-    double lr = 0.0;                // the learning rate this step used
-    double gradNorm = 0.0;          // global L2 norm before clipping
-    double tokensPerSecond = 0.0;   // real (unpadded) tokens through the model per second
-    double stepSeconds = 0.0;
-    double elapsedSeconds = 0.0;    // since run() began
-};
-
-struct ValidationMetrics {
-    std::int64_t step = 0;
-    double loss = 0.0;              // mean NLL per continuation token (EOS included)
-    double perplexity = 0.0;        // exp(loss)
-    std::int64_t tokens = 0;        // continuation tokens scored
-};
-
-struct CheckpointSaved {
-    std::int64_t step = 0;
-    std::filesystem::path path;
-};
-
 using MleEvent = std::variant<StepMetrics, ValidationMetrics, CheckpointSaved>;
 using MleEventCallback = std::function<void(const MleEvent&)>;
-
-enum class PhaseOutcome { Finished, Stopped, Failed, Cancelled };
-// "finished" | "stopped" | "failed" | "cancelled"
-std::string_view toString(PhaseOutcome outcome);
 
 struct MleResult {
     PhaseOutcome outcome = PhaseOutcome::Finished;

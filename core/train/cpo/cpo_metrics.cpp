@@ -69,25 +69,4 @@ void summarise(std::span<const ExampleScores> examples, CpoStepMetrics& metrics)
     }
 }
 
-std::vector<std::pair<std::string_view, double>> namedValues(const CpoStepMetrics& e)
-{
-    return {{"loss", e.loss},
-            {"contrastive_loss", e.contrastiveLoss},
-            {"nll", e.nll},
-            {"reward_y1", e.rewardGroundTruth},
-            {"reward_negatives", e.rewardNegatives},
-            {"margin", e.margin},
-            {"accuracy", e.accuracy},
-            {"kendall_tau", e.kendallTau},
-            {"spearman_rho", e.spearmanRho},
-            {"logp_theta_y1", e.policyLogProbGroundTruth},
-            {"logp_ref_y1", e.referenceLogProbGroundTruth},
-            {"logp_theta_negatives", e.policyLogProbNegatives},
-            {"logp_ref_negatives", e.referenceLogProbNegatives},
-            {"kl_y1", e.klGroundTruth},
-            {"grad_norm", e.gradNorm},
-            {"lr", e.lr},
-            {"tokens_per_s", e.tokensPerSecond}};
-}
-
 } // namespace cpo::train

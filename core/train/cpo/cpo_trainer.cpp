@@ -88,16 +88,6 @@ std::vector<float> rowOf(const torch::Tensor& cpu2d, std::int64_t row, std::size
 
 } // namespace
 
-std::string_view toString(HealthKind kind)
-{
-    switch (kind) {
-    case HealthKind::NonFiniteLoss: return "non_finite_loss";
-    case HealthKind::OverOptimisation: return "over_optimisation";
-    case HealthKind::Saturated: return "saturated";
-    }
-    return "unknown";
-}
-
 CpoTrainer::CpoTrainer(model::CausalLM policy, model::CausalLM reference,
                        std::span<const data::TokenizedExample> train, CpoOptions options,
                        std::filesystem::path checkpointRoot, model::CausalLM embedding)

@@ -2,17 +2,6 @@
 
 namespace cpo::train::negatives {
 
-std::string_view toString(Strategy strategy)
-{
-    switch (strategy) {
-    case Strategy::An: return "an";
-    case Strategy::Bn: return "bn";
-    case Strategy::Mn: return "mn";
-    case Strategy::Tn: return "tn";
-    }
-    return "unknown";
-}
-
 std::uint64_t uniformIndex(Rng& rng, std::uint64_t n)
 {
     // Rejection keeps it exactly uniform: draws in the last partial block of n are redrawn.

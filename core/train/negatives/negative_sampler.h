@@ -2,6 +2,7 @@
 
 #include "data/examples.h"
 #include "model/causal_lm.h"
+#include "train/negatives/strategy.h"
 
 #include <array>
 #include <cstddef>
@@ -14,14 +15,6 @@
 
 namespace cpo::train::negatives {
 
-// The four ways of making a negative (DESIGN.md §1); MixN mixes them per example.
-enum class Strategy : std::uint8_t { An, Bn, Mn, Tn };
-inline constexpr std::size_t kStrategyCount = 4;
-inline constexpr std::array<Strategy, kStrategyCount> kStrategies{Strategy::An, Strategy::Bn,
-                                                                  Strategy::Mn, Strategy::Tn};
-std::string_view toString(Strategy strategy); // "an" | "bn" | "mn" | "tn"
-
-using Tokens = std::vector<tokenize::TokenId>;
 using PerStrategy = std::array<std::int64_t, kStrategyCount>;
 
 struct Negative {

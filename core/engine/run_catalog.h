@@ -1,0 +1,81 @@
+#pragma once
+
+#include "store/records.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// The read side of the run store, as the run browser, the dashboards and `cpo runs` see it.
+// No LibTorch in this header.
+namespace cpo::engine {
+
+// One row of the run browser: the run with what it says about itself, derived from its
+// experiment and its series.
+struct RunListEntry {
+    std::int64_t id = 0;
+    std::string name;
+    store::RunStatus status = store::RunStatus::Queued;
+    bool abandoned = false;             // left running by a process that died: resumable
+    std::string sampler;                // the CPO phase's: "an" ... "mixn"; "" without CPO
+    std::optional<double> beta;         // the CPO phase's β
+    std::optional<std::int64_t> k;      // the CPO phase's candidates per prompt
+    std::int64_t stepsDone = 0;         // optimizer steps recorded, every phase together
+    std::optional<double> finalValLoss; // the last validation loss recorded (any phase)
+    std::optional<double> cpoAccuracy;  // the last recorded CPO accuracy
+    std::int64_t createdAt = 0;         // Unix ms
+    std::optional<std::int64_t> finishedAt;
+    std::vector<std::string> tags;
+    std::string notes;
+    std::string runDir;
+};
+
+// A series' extent, for tables that list a run's series without reading them whole.
+struct SeriesSummary {
+    std::string key;
+    std::size_t points = 0;
+    std::int64_t lastStep = 0;
+    double lastValue = 0.0; // NaN when the last point was not finite
+};
+
+// One read-only connection to a run store, on the thread that made the catalog; it never
+// blocks a writer. Edits (tags, notes) go through a short-lived connection of their own.
+// Throws cpo::Error naming the file when there is no store there yet.
+class RunCatalog {
+public:
+    explicit RunCatalog(std::filesystem::path db);
+    ~RunCatalog();
+    RunCatalog(RunCatalog&&) noexcept;
+    RunCatalog& operator=(RunCatalog&&) noexcept;
+
+    std::vector<RunListEntry> runs(); // newest first
+    std::optional<store::RunRecord> run(std::int64_t id);
+    std::vector<std::string> seriesKeys(std::int64_t id); // "mle/loss", "cpo/accuracy", ...
+    // Steps after `afterStep` (all by default; pass the last step read to poll a live run).
+    store::Series series(std::int64_t id, std::string_view key,
+                         std::int64_t afterStep = std::numeric_limits<std::int64_t>::min());
+    std::vector<SeriesSummary> seriesSummaries(std::int64_t id); // by key
+    std::vector<store::SampleSetRecord> sampleSets(std::int64_t id); // by step
+    std::vector<store::CheckpointRecord> checkpoints(std::int64_t id); // by step
+    std::optional<store::CheckpointRecord> latestCheckpoint(std::int64_t id);
+    std::vector<store::AlertRecord> alerts(std::int64_t id); // by step
+    // PRAGMA data_version: changes whenever another connection committed, so a view polls
+    // this cheaply and rereads only then.
+    std::int64_t dataVersion();
+
+    void setTags(std::int64_t id, std::vector<std::string> tags);
+    void setNotes(std::int64_t id, std::string notes);
+
+    const std::filesystem::path& database() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace cpo::engine

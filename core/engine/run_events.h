@@ -1,0 +1,95 @@
+#pragma once
+
+#include "train/phase_events.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+// What a run reports, and how it ended: plain values with no LibTorch or Qt include, safe to
+// queue to another thread; views include this header alone.
+namespace cpo::engine {
+
+// Events of a run, in the order they happen; plain values, safe to queue to another thread.
+struct StatusMessage {
+    std::string text; // a stage the run entered, e.g. "training a SentencePiece tokenizer"
+};
+struct DataPrepared {
+    std::string description;
+    std::int64_t train = 0;
+    std::int64_t validation = 0;
+    std::int64_t test = 0;
+};
+struct ModelPrepared {
+    std::string description;
+    std::int64_t params = 0;
+};
+struct PhaseStarted {
+    std::string phase; // "mle" | "cpo"
+    std::int64_t steps = 0;
+};
+struct PhaseEnded {
+    std::string phase;
+    train::PhaseOutcome outcome = train::PhaseOutcome::Finished;
+    std::int64_t step = 0;
+    double seconds = 0.0;
+    std::string message;
+    std::optional<train::ValidationMetrics> validation;
+    std::optional<std::filesystem::path> checkpoint;
+};
+// The run waits between two steps (paused) or goes on (resumed).
+struct PauseChanged {
+    bool paused = false;
+};
+struct Alert {
+    std::string kind;
+    std::string message;
+    std::int64_t step = 0;
+};
+// A CPO sample set with its texts decoded by the run's tokenizer.
+struct DecodedSampleSet {
+    train::SampleSet set;
+    std::string prompt;
+    std::vector<std::string> candidates; // in set.candidates' order: y1 first
+};
+
+enum class RunOutcome { Finished, Stopped, Failed, Cancelled };
+// "finished" | "stopped" | "failed" | "cancelled"
+std::string_view toString(RunOutcome outcome);
+
+struct RunSummary {
+    RunOutcome outcome = RunOutcome::Finished;
+    std::string message; // why it failed or stopped
+    std::filesystem::path runDir;
+    std::string configHash;
+    std::vector<PhaseEnded> phases;
+    double seconds = 0.0;
+    std::int64_t runId = 0;    // its row in the run store (0 when run without a store)
+    std::string resumedFrom;   // a resumed run: where it picked up, for the user; "" otherwise
+    // A resumed run whose last phase had already checkpointed its last step: nothing ran, it
+    // was marked finished.
+    bool alreadyComplete = false;
+
+    nlohmann::json toJson() const;
+};
+
+// How a run ended: the last event a RunHost's listeners get for a run, after the recorder
+// stamped the outcome in the store.
+struct RunFinished {
+    RunSummary summary;
+};
+using RunEvent = std::variant<StatusMessage, DataPrepared, ModelPrepared, PhaseStarted,
+                              train::StepMetrics, train::ValidationMetrics,
+                              train::CpoStepMetrics, DecodedSampleSet,
+                              train::CheckpointSaved, PhaseEnded, PauseChanged, Alert,
+                              RunFinished>;
+using RunEventCallback = std::function<void(const RunEvent&)>;
+
+} // namespace cpo::engine
