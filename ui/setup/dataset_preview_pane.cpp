@@ -17,6 +17,8 @@
 #include <QtWidgets/QTableWidget>
 #include <QtWidgets/QVBoxLayout>
 
+#include <algorithm>
+
 namespace cpo::ui {
 namespace {
 
@@ -147,8 +149,13 @@ void DatasetPreviewPane::show(const DatasetPreviewResult& result)
                                                  .arg(result.lengthUnit)
                                            : tr("%1 per document").arg(result.lengthUnit));
     m_histogram->yAxis->setLabel(perRecord ? tr("records") : tr("documents"));
-    m_histogram->rescaleAxes();
-    m_histogram->yAxis->setRangeLower(0);
+    const double tallest = result.binCounts.isEmpty()
+                               ? 1.0
+                               : *std::max_element(result.binCounts.begin(),
+                                                   result.binCounts.end());
+    m_histogram->yAxis->setRange(0, tallest * 1.15); // headroom above the tallest bar
+    if (!result.binStarts.isEmpty())
+        m_histogram->xAxis->setRange(result.binStarts.front() - width, result.binEnd + width);
     m_histogram->replot();
     Q_EMIT shown();
 }

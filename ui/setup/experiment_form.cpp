@@ -142,15 +142,25 @@ QLabel* ExperimentForm::sectionMessage(const std::string& path, QFormLayout* for
     return label;
 }
 
-QFormLayout* ExperimentForm::panel(QFormLayout* parent, std::function<bool()> visible)
+ExperimentForm::Panel* ExperimentForm::panel(QFormLayout* form, std::function<bool()> visible)
 {
-    auto* widget = new QWidget;
-    auto* form = new QFormLayout(widget);
-    form->setContentsMargins(0, 0, 0, 0);
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    parent->addRow(widget);
-    m_panels.push_back({widget, std::move(visible)});
-    return form;
+    m_panels.push_back(std::make_unique<Panel>(Panel{form, std::move(visible), {}}));
+    return m_panels.back().get();
+}
+
+FieldEditor* ExperimentForm::add(Panel* panel, const QString& label, const std::string& path,
+                                 int kind, const QStringList& choices)
+{
+    auto* editor = add(panel->form, label, path, kind, choices);
+    panel->rows.push_back(editor);
+    return editor;
+}
+
+QLabel* ExperimentForm::sectionMessage(const std::string& path, Panel* panel)
+{
+    auto* label = sectionMessage(path, panel->form);
+    panel->rows.push_back(label);
+    return label;
 }
 
 FieldEditor* ExperimentForm::add(QFormLayout* form, const QString& label,
@@ -189,7 +199,7 @@ QGroupBox* ExperimentForm::buildModel()
 {
     QFormLayout* form = nullptr;
     auto* box = section(tr("Model"), "model", form);
-    m_modelSource = new QComboBox;
+    m_modelSource = new FormComboBox;
     m_modelSource->addItems({tr("Train from scratch"), tr("Hugging Face folder")});
     form->addRow(tr("Start from"), m_modelSource);
     connect(m_modelSource, &QComboBox::activated, this, [this](int index) {
@@ -215,7 +225,7 @@ QGroupBox* ExperimentForm::buildTokenizer()
 {
     QFormLayout* form = nullptr;
     auto* box = section(tr("Tokenizer"), "tokenizer", form);
-    m_tokenizerSource = new QComboBox;
+    m_tokenizerSource = new FormComboBox;
     m_tokenizerSource->addItems({tr("None: the oracle's symbols or the model folder's"),
                                  tr("Tokenizer files"), tr("Train SentencePiece on the data")});
     form->addRow(tr("Vocabulary"), m_tokenizerSource);
@@ -579,8 +589,15 @@ void ExperimentForm::refresh()
 {
     for (auto* field : m_fields)
         field->display(m_document.find(field->path()), m_document.effective(field->path()));
-    for (const auto& panel : m_panels)
-        panel.widget->setVisible(panel.visible());
+    m_hiddenRows.clear();
+    for (const auto& panel : m_panels) {
+        const bool visible = panel->visible();
+        for (auto* row : panel->rows) {
+            panel->form->setRowVisible(row, visible);
+            if (!visible)
+                m_hiddenRows.insert(row);
+        }
+    }
     m_modelSource->setCurrentIndex(m_document.find("model.path") ? 1 : 0);
     m_tokenizerSource->setCurrentIndex(
         m_document.find("tokenizer.path") ? 1
@@ -596,9 +613,7 @@ void ExperimentForm::refreshMessages()
 {
     std::map<std::string, QStringList> messages;
     for (const auto& issue : m_document.issues()) {
-        std::string at = issue.path;
-        while (!at.empty() && !field(at) && !m_sectionMessages.count(at))
-            at = parentOf(at);
+        const std::string at = shownAt(issue.path);
         QString message = QString::fromStdString(issue.message);
         if (at != issue.path)
             message = QString::fromStdString(issue.path) + QStringLiteral(": ") + message;
@@ -611,7 +626,8 @@ void ExperimentForm::refreshMessages()
     for (const auto& [path, label] : m_sectionMessages) {
         const auto it = messages.find(path);
         label->setText(it == messages.end() ? QString() : it->second.join('\n'));
-        label->setVisible(it != messages.end());
+        if (!m_hiddenRows.count(label))
+            label->setVisible(it != messages.end());
     }
     const auto problems = m_document.issues().size();
     m_summary->setText(problems == 0 ? tr("✔ ready to run")
@@ -636,6 +652,20 @@ void ExperimentForm::requestPreview()
             request.path.clear();
     }
     m_preview->request(request);
+}
+
+std::string ExperimentForm::shownAt(std::string path) const
+{
+    const auto shown = [this](const QWidget* widget) {
+        return widget && !m_hiddenRows.count(widget);
+    };
+    while (!path.empty()) {
+        const auto section = m_sectionMessages.find(path);
+        if (shown(field(path)) || (section != m_sectionMessages.end() && shown(section->second)))
+            return path;
+        path = parentOf(path);
+    }
+    return path;
 }
 
 FieldEditor* ExperimentForm::field(const std::string& path) const

@@ -8,6 +8,8 @@
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,9 +78,12 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    // Rows of a section shown only in some states (a dataset kind's options); they stay rows
+    // of the section's form so every label lines up.
     struct Panel {
-        QWidget* widget;
+        QFormLayout* form;
         std::function<bool()> visible;
+        std::vector<QWidget*> rows;
     };
 
     QWidget* buildToolbar();
@@ -90,10 +95,13 @@ private:
     QGroupBox* buildCpo();
     QGroupBox* buildOutput();
     QGroupBox* section(const QString& title, const std::string& path, QFormLayout*& form);
-    QFormLayout* panel(QFormLayout* parent, std::function<bool()> visible);
+    Panel* panel(QFormLayout* form, std::function<bool()> visible);
     FieldEditor* add(QFormLayout* form, const QString& label, const std::string& path,
                      int kind, const QStringList& choices = {});
+    FieldEditor* add(Panel* panel, const QString& label, const std::string& path, int kind,
+                     const QStringList& choices = {});
     QLabel* sectionMessage(const std::string& path, QFormLayout* form);
+    QLabel* sectionMessage(const std::string& path, Panel* panel);
 
     // Replaces the subtree at `path` with `value` (null: removes it), keeping what was there
     // to bring it back when the user switches back (a model path, a tokenizer's options).
@@ -103,6 +111,9 @@ private:
     void setDatasetKind(const std::string& kind);
     void setSampler(const std::string& sampler);
     std::string text(const std::string& path) const; // user's value, else effective, else ""
+    // Where an issue at `path` is shown: the field or section message nearest above it that
+    // is on screen ("" is the whole experiment's).
+    std::string shownAt(std::string path) const;
     void refresh();
     void refreshMessages();
     void requestPreview();
@@ -111,7 +122,8 @@ private:
     ExperimentDocument m_document;
     std::vector<FieldEditor*> m_fields;
     std::map<std::string, QLabel*> m_sectionMessages;
-    std::vector<Panel> m_panels;
+    std::vector<std::unique_ptr<Panel>> m_panels;
+    std::set<const QWidget*> m_hiddenRows; // rows of panels hidden in the current state
     nlohmann::json m_stash = nlohmann::json::object();
     QString m_presetFolder;
     QComboBox* m_presets = nullptr;

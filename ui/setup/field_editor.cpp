@@ -1,5 +1,6 @@
 #include "setup/field_editor.h"
 
+#include <QtGui/QWheelEvent>
 #include <QtWidgets/QCheckBox>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QFileDialog>
@@ -22,6 +23,19 @@ QString shown(const json& value)
 
 } // namespace
 
+FormComboBox::FormComboBox(QWidget* parent) : QComboBox(parent)
+{
+    setFocusPolicy(Qt::StrongFocus);
+}
+
+void FormComboBox::wheelEvent(QWheelEvent* event)
+{
+    if (hasFocus())
+        QComboBox::wheelEvent(event);
+    else
+        event->ignore(); // to the scroll area
+}
+
 FieldEditor::FieldEditor(std::string path, Kind kind, QWidget* parent)
     : QWidget(parent), m_path(std::move(path)), m_kind(kind)
 {
@@ -32,7 +46,7 @@ FieldEditor::FieldEditor(std::string path, Kind kind, QWidget* parent)
     column->addLayout(row);
     switch (kind) {
     case Kind::Choice:
-        m_combo = new QComboBox(this);
+        m_combo = new FormComboBox(this);
         row->addWidget(m_combo, 1);
         connect(m_combo, &QComboBox::activated, this, [this] { Q_EMIT edited(); });
         break;

@@ -7,12 +7,23 @@
 
 #include <string>
 
+#include <QtWidgets/QComboBox>
+
 class QCheckBox;
-class QComboBox;
 class QLabel;
 class QLineEdit;
 
 namespace cpo::ui {
+
+// A combo box that lets the mouse wheel scroll the form past it: only a focused one (clicked
+// or tabbed to) changes its value on the wheel, so scrolling never edits the experiment.
+class FormComboBox : public QComboBox {
+public:
+    explicit FormComboBox(QWidget* parent = nullptr);
+
+protected:
+    void wheelEvent(QWheelEvent* event) override;
+};
 
 // One field of the setup form: an editor for the value at a JSON path and, under it, the
 // validation message for that path. What the editor holds is written as JSON the experiment
