@@ -29,9 +29,16 @@ while [ $# -gt 0 ]; do
   esac
 done
 for tool in Xvfb xdotool import; do
-  command -v "$tool" >/dev/null || { echo "screenshots.sh: $tool is missing: sudo apt-get install xvfb xdotool imagemagick" >&2; exit 1; }
+  if ! command -v "$tool" >/dev/null; then
+    echo "screenshots.sh: $tool is missing: sudo apt-get install xvfb xdotool imagemagick" >&2
+    exit 1
+  fi
 done
-[ -x "$binary" ] || { echo "screenshots.sh: no app at $binary; build it with: cmake --build --preset release --target cpo-studio" >&2; exit 1; }
+if [ ! -x "$binary" ]; then
+  echo "screenshots.sh: no app at $binary; build it with:" \
+       "cmake --build --preset release --target cpo-studio" >&2
+  exit 1
+fi
 
 work=$(mktemp -d)
 xvfb_pid=""
@@ -58,8 +65,12 @@ open_app() {
     --set "output.dir=$work/runs" "$@" >"$work/app.log" 2>&1 &
   app_pid=$!
   local window
-  window=$(timeout 30 xdotool search --sync --onlyvisible --pid "$app_pid" 2>/dev/null | head -1) || {
-    echo "screenshots.sh: the app showed no window; its log:" >&2; cat "$work/app.log" >&2; exit 1; }
+  if ! window=$(timeout 30 xdotool search --sync --onlyvisible --pid "$app_pid" | head -1) ||
+     [ -z "$window" ]; then
+    echo "screenshots.sh: the app showed no window; its log:" >&2
+    cat "$work/app.log" >&2
+    exit 1
+  fi
   xdotool windowmove "$window" 0 0 windowsize "$window" "${size%x*}" "${size#*x}"
 }
 

@@ -47,7 +47,8 @@ StudioArgumentsResult parseStudioArguments(const QStringList& arguments)
                                     QStringLiteral("text"));
     const QCommandLineOption generate(QStringLiteral("generate"),
                                       QStringLiteral("Playground: start generating at once."));
-    parser.addOptions({help, version, db, run, set, stepsScale, view, model, tokenizer, prompt, generate});
+    parser.addOptions(
+        {help, version, db, run, set, stepsScale, view, model, tokenizer, prompt, generate});
     parser.addPositionalArgument(QStringLiteral("experiment"),
                                  QStringLiteral("An experiment file to open (JSON)."),
                                  QStringLiteral("[EXPERIMENT.json]"));

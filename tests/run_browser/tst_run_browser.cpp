@@ -75,7 +75,10 @@ private:
     QTemporaryDir m_dir;
     int m_files = 0;
 
-    QString freshDatabase() { return m_dir.filePath(QStringLiteral("runs-%1.sqlite").arg(++m_files)); }
+    QString freshDatabase()
+    {
+        return m_dir.filePath(QStringLiteral("runs-%1.sqlite").arg(++m_files));
+    }
 
 private Q_SLOTS:
     void modelsPassTheTester()
@@ -83,10 +86,9 @@ private Q_SLOTS:
         RunTableModel model;
         cpo::ui::RunFilterModel filter;
         filter.setSourceModel(&model);
-        QAbstractItemModelTester tableTester(&model,
-                                             QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QAbstractItemModelTester filterTester(
-            &filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const auto mode = QAbstractItemModelTester::FailureReportingMode::QtTest;
+        QAbstractItemModelTester tableTester(&model, mode);
+        QAbstractItemModelTester filterTester(&filter, mode);
         model.setRuns(entries({3, 2, 1}));
         auto grown = entries({4, 3, 2, 1});
         grown[1].stepsDone = 999;

@@ -71,8 +71,9 @@ void RunTableModel::setRuns(std::vector<engine::RunListEntry> runs)
                 m_runs[i] = std::move(runs[i]);
                 Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
             }
-        } else if (i < m_runs.size() && std::any_of(m_runs.begin() + row, m_runs.end(),
-                                                    [&](const auto& r) { return r.id == runs[i].id; })) {
+        } else if (i < m_runs.size() &&
+                   std::any_of(m_runs.begin() + row, m_runs.end(),
+                               [&](const auto& r) { return r.id == runs[i].id; })) {
             // The order itself changed (not something the catalog does): start over.
             beginResetModel();
             m_runs = std::move(runs);
