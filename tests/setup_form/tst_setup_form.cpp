@@ -12,7 +12,10 @@
 #include "test_env.h"
 #include "test_files.h"
 
+#include <QtCore/QMimeData>
 #include <QtCore/QTemporaryDir>
+#include <QtGui/QDragEnterEvent>
+#include <QtGui/QDropEvent>
 #include <QtTest/QtTest>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QLineEdit>
@@ -221,7 +224,16 @@ private Q_SLOTS:
                                    R"({"instruction": "Greet", "response": "Hello there"})"
                                    "\n");
         QSignalSpy shown(form.datasetPreview(), &cpo::ui::DatasetPreviewPane::shown);
-        form.setDatasetPath(data);
+        // Dropped on the form, as from a file manager.
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(data)});
+        QDragEnterEvent enter({10, 10}, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&form, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&form, &drop);
+        QCOMPARE(form.document().find("dataset.kind")->get<std::string>(),
+                 std::string("instruction_jsonl"));
         QVERIFY(shown.wait(5000));
         const auto& result = form.datasetPreview()->result();
         QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
