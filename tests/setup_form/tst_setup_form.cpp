@@ -248,6 +248,25 @@ private Q_SLOTS:
         QCOMPARE(counted, 3.0);
     }
 
+    void textCorpusPreviewCountsDocuments()
+    {
+        ExperimentForm form;
+        QVERIFY(form.openFile(demoCopy()));
+        const QString corpus = m_dir.filePath("wiki.txt");
+        cpo::test::writeFile(corpus, " = Cats = \n Cats purr and sleep .\n"
+                                     " = Dogs = \n Dogs bark .\n = = History = = \n Old .\n");
+        QSignalSpy shown(form.datasetPreview(), &cpo::ui::DatasetPreviewPane::shown);
+        form.setDatasetPath(corpus);
+        QCOMPARE(form.document().find("dataset.kind")->get<std::string>(),
+                 std::string("text_corpus"));
+        QVERIFY(shown.wait(5000));
+        const auto& result = form.datasetPreview()->result();
+        QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
+        QCOMPARE(result.recordsRead, 2); // a subsection stays in its article
+        QCOMPARE(result.records.front().prompt.trimmed(), QStringLiteral("= Cats ="));
+        QCOMPARE(result.measured, 2);
+    }
+
     void gridQueueFileHasTheReadmeFormat()
     {
         const QString experiment = demoCopy();
