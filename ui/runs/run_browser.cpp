@@ -58,6 +58,7 @@ RunBrowser::RunBrowser(const QString& database, QWidget* parent, int pollMs) : Q
     m_table->verticalHeader()->setVisible(false);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setAlternatingRowColors(true);
+    m_table->setWordWrap(false);
     layout->addWidget(m_table, 1);
 
     connect(m_search, &QLineEdit::textChanged, m_filter, &RunFilterModel::setSearchText);
@@ -81,7 +82,10 @@ RunBrowser::RunBrowser(const QString& database, QWidget* parent, int pollMs) : Q
     connect(&m_thread, &QThread::started, m_worker, &RunCatalogWorker::start);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(m_worker, &RunCatalogWorker::runsChanged, this, [this](const RunList& runs) {
+        const bool first = m_model->rowCount() == 0;
         m_model->setRuns(runs);
+        if (first) // fitted once, then left to the user's hand
+            m_table->resizeColumnsToContents();
         m_count->setText(tr("%n run(s)", nullptr, m_model->rowCount()));
         Q_EMIT runsUpdated();
     });
