@@ -113,6 +113,18 @@ private Q_SLOTS:
         QCOMPARE(validity.takeFirst().at(0).toBool(), true);
     }
 
+    void typedNumbersStayAsTyped()
+    {
+        ExperimentForm form;
+        QVERIFY(form.openFile(demoCopy()));
+        type(form, "cpo.lr", "1e-4");
+        auto* line = qobject_cast<QLineEdit*>(form.field("cpo.lr")->editor());
+        QCOMPARE(line->text(), QStringLiteral("1e-4"));
+        QCOMPARE(form.document().config()->cpo->optimizer.lr, 1e-4);
+        form.document().set("cpo.lr", 0.002); // set elsewhere (a preset, a clone): shown
+        QCOMPARE(line->text(), QStringLiteral("0.002"));
+    }
+
     void missingDatasetFileIsNamedAtItsField()
     {
         ExperimentForm form;

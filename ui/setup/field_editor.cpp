@@ -91,7 +91,12 @@ void FieldEditor::display(const json* value, const json* fallback)
 {
     const json* what = value ? value : fallback;
     if (m_line) {
-        m_line->setText(value ? shown(*value) : QString());
+        // Text that already means this value stays as typed ("1e-4" is not rewritten to
+        // "0.0001" under the cursor).
+        const json current = this->value();
+        const bool same = value ? current == *value : current.is_null();
+        if (!same)
+            m_line->setText(value ? shown(*value) : QString());
         m_line->setPlaceholderText(fallback ? shown(*fallback) : QString());
     } else if (m_combo) {
         const QString text = what ? shown(*what) : QString();
