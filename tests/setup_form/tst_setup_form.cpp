@@ -77,6 +77,20 @@ private Q_SLOTS:
         QCOMPARE(form.field("cpo.beta")->message(), QString());
     }
 
+    void unreadableFileIsNamed()
+    {
+        ExperimentForm form;
+        QSignalSpy problem(&form, &ExperimentForm::problem);
+        const QString broken = m_dir.filePath("broken.json");
+        cpo::test::writeFile(broken, "{\"name\": ");
+        QVERIFY(!form.openFile(broken));
+        QVERIFY(!form.openFile(m_dir.filePath("absent.json")));
+        QCOMPARE(problem.count(), 2);
+        QVERIFY(problem.at(0).at(0).toString().contains("broken.json: not valid JSON"));
+        QVERIFY(problem.at(1).at(0).toString().contains("absent.json"));
+        QVERIFY(form.fileName().isEmpty());
+    }
+
     void wrongValueGetsItsMessage_data()
     {
         QTest::addColumn<QByteArray>("path");

@@ -437,7 +437,7 @@ bool ExperimentForm::applyOverrides(const QStringList& assignments)
         for (const auto& assignment : assignments)
             engine::applyOverride(edited, assignment.toStdString());
     } catch (const Error& e) {
-        Q_EMIT problem(QString::fromUtf8(e.what()));
+        report(QString::fromUtf8(e.what()));
         return false;
     }
     m_document.setJson(std::move(edited));
@@ -448,7 +448,7 @@ void ExperimentForm::cloneSetup(const QString& experimentJson, const QString& ru
 {
     json setup = json::parse(experimentJson.toStdString(), nullptr, false);
     if (!setup.is_object()) {
-        Q_EMIT problem(tr("run %1: its stored experiment is not a JSON object").arg(runName));
+        report(tr("run %1: its stored experiment is not a JSON object").arg(runName));
         return;
     }
     setup["name"] = (runName + QStringLiteral(" (copy)")).toStdString();
@@ -463,11 +463,17 @@ bool ExperimentForm::openFile(const QString& file)
     try {
         m_document.open(file);
     } catch (const Error& e) {
-        Q_EMIT problem(QString::fromUtf8(e.what()));
+        report(QString::fromUtf8(e.what()));
         return false;
     }
     m_stash = json::object();
     return true;
+}
+
+void ExperimentForm::report(const QString& message)
+{
+    m_lastProblem = message;
+    Q_EMIT problem(message);
 }
 
 void ExperimentForm::open()
@@ -475,7 +481,7 @@ void ExperimentForm::open()
     const QString file = QFileDialog::getOpenFileName(
         this, tr("Open experiment"), m_presetFolder, tr("Experiments (*.json);;All files (*)"));
     if (!file.isEmpty() && !openFile(file))
-        QMessageBox::warning(this, tr("Cannot open"), tr("Cannot open %1.").arg(file));
+        QMessageBox::warning(this, tr("Cannot open the experiment"), m_lastProblem);
 }
 
 bool ExperimentForm::save()
@@ -490,7 +496,13 @@ bool ExperimentForm::saveAs()
         this, tr("Save experiment"),
         fileName().isEmpty() ? QDir::current().filePath(suggested) : fileName(),
         tr("Experiments (*.json)"));
-    return !file.isEmpty() && saveTo(file);
+    if (file.isEmpty())
+        return false;
+    if (!saveTo(file)) {
+        QMessageBox::warning(this, tr("Cannot save the experiment"), m_lastProblem);
+        return false;
+    }
+    return true;
 }
 
 bool ExperimentForm::saveTo(const QString& file)
@@ -498,7 +510,7 @@ bool ExperimentForm::saveTo(const QString& file)
     try {
         m_document.save(file);
     } catch (const Error& e) {
-        Q_EMIT problem(QString::fromUtf8(e.what()));
+        report(QString::fromUtf8(e.what()));
         return false;
     }
     return true;
@@ -508,7 +520,7 @@ QString ExperimentForm::copyCliCommand()
 {
     const QString command = m_document.cliCommand();
     if (command.isEmpty()) {
-        Q_EMIT problem(tr("Save the experiment first: the command runs its file"));
+        report(tr("Save the experiment first: the command runs its file"));
         return {};
     }
     QGuiApplication::clipboard()->setText(command);
@@ -518,7 +530,7 @@ QString ExperimentForm::copyCliCommand()
 void ExperimentForm::queueGrid()
 {
     if (fileName().isEmpty() || isModified()) {
-        Q_EMIT problem(tr("Save the experiment first: a queue file names it"));
+        report(tr("Save the experiment first: a queue file names it"));
         return;
     }
     QueueGridDialog dialog(fileName(), this);

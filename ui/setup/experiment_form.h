@@ -118,6 +118,7 @@ private:
     void refreshMessages();
     void requestPreview();
     void fillPresets();
+    void report(const QString& message); // problem(), and kept for a dialog's message box
 
     ExperimentDocument m_document;
     std::vector<FieldEditor*> m_fields;
@@ -126,6 +127,7 @@ private:
     std::set<const QWidget*> m_hiddenRows; // rows of panels hidden in the current state
     nlohmann::json m_stash = nlohmann::json::object();
     QString m_presetFolder;
+    QString m_lastProblem;
     QComboBox* m_presets = nullptr;
     QLabel* m_summary = nullptr;
     QComboBox* m_modelSource = nullptr;
