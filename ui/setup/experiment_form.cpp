@@ -516,6 +516,20 @@ bool ExperimentForm::saveTo(const QString& file)
     return true;
 }
 
+bool ExperimentForm::confirmClose()
+{
+    if (!isModified())
+        return true;
+    const auto answer = QMessageBox::question(
+        this, tr("Unsaved experiment"),
+        tr("The experiment %1 has unsaved changes. Save them?")
+            .arg(QString::fromStdString(text("name"))),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Save)
+        return save();
+    return answer == QMessageBox::Discard;
+}
+
 QString ExperimentForm::copyCliCommand()
 {
     const QString command = m_document.cliCommand();

@@ -57,6 +57,9 @@ public Q_SLOTS:
     bool save();                        // to its file; asks for one when it has none
     bool saveAs();
     bool saveTo(const QString& file);
+    // For the main window's close: true when there is nothing unsaved, or the user saved or
+    // chose to discard it; false when they cancelled (the window stays open).
+    bool confirmClose();
     // A run's stored experiment JSON as a new, unsaved experiment named after the run.
     void cloneSetup(const QString& experimentJson, const QString& runName);
     // `--set key.path=value` assignments, as cpo run takes them (the app's --set).
