@@ -19,6 +19,8 @@
 #include <QtTest/QtTest>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QLineEdit>
+#include <QtWidgets/QMessageBox>
+#include <QtWidgets/QPushButton>
 
 using cpo::ui::ExperimentForm;
 
@@ -185,6 +187,28 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(cpo::engine::configHash(fromDisk)), hashOf(form));
         QCOMPARE(fromDisk.cpo->beta, 0.5);
         QCOMPARE(fromDisk.mle->steps, 400);
+    }
+
+    void closingAsksAboutUnsavedChanges()
+    {
+        ExperimentForm form;
+        QVERIFY(form.openFile(demoCopy()));
+        QVERIFY(form.confirmClose()); // nothing to ask
+        type(form, "cpo.beta", "0.5");
+        const auto answerWith = [](QMessageBox::StandardButton button) {
+            QTimer::singleShot(0, [button] {
+                auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+                QVERIFY(box);
+                box->button(button)->click();
+            });
+        };
+        answerWith(QMessageBox::Cancel);
+        QVERIFY(!form.confirmClose());
+        QVERIFY(form.isModified());
+        answerWith(QMessageBox::Save);
+        QVERIFY(form.confirmClose());
+        QVERIFY(!form.isModified()); // saved to its file
+        QCOMPARE(cpo::engine::loadExperiment(form.fileName().toStdString()).cpo->beta, 0.5);
     }
 
     void cliCommandReproducesTheForm()
