@@ -1,6 +1,7 @@
 #include "generation_worker.h"
 
 #include "eval/generate.h"
+#include "eval/generation_setup.h"
 #include "model/device.h"
 #include "model/hf_folder.h"
 #include "tokenize/tokenizer.h"
@@ -47,18 +48,12 @@ void GenerationWorker::generate(const GenerationRequest& request)
     try {
         ensureLoaded(request);
         const auto& tokenizer = *m_loaded->tokenizer;
-        auto prompt = tokenizer.encode(request.prompt.toStdString());
-        if (prompt.empty() && tokenizer.bosId())
-            prompt.push_back(*tokenizer.bosId());
+        const auto [prompt, options] = eval::prepareGeneration(
+            tokenizer, request.prompt.toStdString(),
+            {{request.temperature, request.topK, request.topP}, request.maxNewTokens,
+             request.seed});
         Q_EMIT started(QString::fromStdString(tokenizer.describe()) +
                        QStringLiteral(", prompt of %1 tokens").arg(prompt.size()));
-
-        eval::GenerateOptions options;
-        options.sampling = {request.temperature, request.topK, request.topP};
-        options.maxNewTokens = request.maxNewTokens;
-        options.seed = request.seed;
-        if (const auto eos = tokenizer.eosId())
-            options.eosId = *eos;
 
         std::vector<std::int32_t> tokens;
         QElapsedTimer sinceUpdate;

@@ -3,18 +3,13 @@
 #include "cli_common.h"
 #include "progress.h"
 
-#include "engine/experiment.h"
-#include "engine/prepared_data.h"
+#include "engine/alpha_sweep_session.h"
 #include "eval/alpha_sweep.h"
-#include "model/device.h"
-#include "model/hf_folder.h"
 #include "train/checkpoint.h"
-#include "util/blas_threads.h"
 #include "util/error.h"
 #include "util/log.h"
 
 #include <spdlog/fmt/fmt.h>
-#include <torch/torch.h>
 
 #include <cmath>
 #include <filesystem>
@@ -46,7 +41,7 @@ struct SweepOptions {
 fs::path phaseCheckpoint(const fs::path& runDir, const char* phase, const std::string& flag,
                          const std::string& fallback)
 {
-    if (const auto latest = train::latestCheckpoint(runDir / phase))
+    if (const auto latest = engine::lastPhaseCheckpoint(runDir, phase))
         return *latest;
     if (!fallback.empty())
         return fallback;
@@ -63,12 +58,6 @@ fs::path requireModelFolder(const std::string& folder, const char* flag)
     return folder;
 }
 
-// --split is checked against {validation, test} when parsed.
-data::Split parseSplit(const std::string& name)
-{
-    return name == "test" ? data::Split::Test : data::Split::Validation;
-}
-
 std::string number(double value, int digits)
 {
     return std::isfinite(value) ? fmt::format("{:.{}f}", value, digits) : std::string("n/a");
@@ -79,15 +68,15 @@ nlohmann::json finiteOrNull(double value)
     return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
 }
 
-nlohmann::json pointJson(const eval::SweepPoint& point)
+nlohmann::json pointJson(const engine::AlphaPoint& point)
 {
     nlohmann::json json{{"alpha", point.alpha}, {"seconds", point.seconds}};
-    if (const auto& held = point.scores.heldOut) {
+    if (const auto& held = point.heldOut) {
         json["nll"] = finiteOrNull(held->loss);
         json["perplexity"] = finiteOrNull(held->perplexity);
         json["tokens"] = held->tokens;
     }
-    if (const auto& oracle = point.scores.oracle) {
+    if (const auto& oracle = point.oracle) {
         json["oracle_logp"] = finiteOrNull(oracle->logLikelihoodPerToken);
         json["oracle_well_formed"] = oracle->wellFormed;
         json["oracle_samples"] = oracle->samples;
@@ -95,19 +84,19 @@ nlohmann::json pointJson(const eval::SweepPoint& point)
     return json;
 }
 
-void printTable(const std::vector<eval::SweepPoint>& points, bool withOracle)
+void printTable(const std::vector<engine::AlphaPoint>& points, bool withOracle)
 {
     std::string header = fmt::format("{:>8}  {:>10}  {:>11}", "alpha", "nll", "perplexity");
     if (withOracle)
         header += fmt::format("  {:>12}  {:>11}", "oracle_logp", "well_formed");
     std::cout << header << '\n';
     for (const auto& point : points) {
-        const auto& held = point.scores.heldOut;
+        const auto& held = point.heldOut;
         std::string line = fmt::format("{:>8}  {:>10}  {:>11}", number(point.alpha, 3),
                                        number(held ? held->loss : NAN, 4),
                                        number(held ? held->perplexity : NAN, 3));
         if (withOracle) {
-            const auto& oracle = point.scores.oracle;
+            const auto& oracle = point.oracle;
             line += fmt::format("  {:>12}  {:>11}",
                                 number(oracle ? oracle->logLikelihoodPerToken : NAN, 4),
                                 number(oracle ? oracle->wellFormed : NAN, 3));
@@ -121,86 +110,60 @@ int runSweep(const SweepOptions& options)
 {
     applyCommonOptions(options.common);
     auto logger = log::get("cpo");
-    const auto alphas = eval::parseAlphaList(options.alphas);
-    const fs::path runDir = options.runDir;
-    const fs::path experimentFile = runDir / "experiment.json";
-    if (!fs::is_regular_file(experimentFile))
-        throw Error(fmt::format("--run-dir {}: no experiment.json there; point it at a folder "
-                                "`cpo run` wrote",
-                                options.runDir));
-    const auto config = engine::loadExperiment(experimentFile);
-    if (options.common.threads == 0 && config.threads > 0) {
-        torch::set_num_threads(static_cast<int>(config.threads));
-        setBlasThreads(static_cast<int>(config.threads));
-    }
-
+    engine::AlphaSweepRequest request;
+    request.alphas = eval::parseAlphaList(options.alphas);
+    request.runDir = options.runDir;
+    const auto config = engine::loadRunExperiment(request.runDir);
     // θ_MLE: the MLE phase's last checkpoint; a run without one started from model.path.
-    const auto mleFolder =
+    request.mleModel =
         options.mle.empty()
-            ? phaseCheckpoint(runDir, "mle", "--mle", config.mle ? "" : config.model.path)
+            ? phaseCheckpoint(request.runDir, "mle", "--mle", config.mle ? "" : config.model.path)
             : requireModelFolder(options.mle, "--mle");
-    const auto cpoFolder = options.cpo.empty() ? phaseCheckpoint(runDir, "cpo", "--cpo", "")
-                                               : requireModelFolder(options.cpo, "--cpo");
-    const auto device =
-        model::parseDevice(options.device.empty() ? config.device : options.device);
-    const auto mle = model::loadHfModel(mleFolder, device);
-    const auto cpo = model::loadHfModel(cpoFolder, device);
+    request.cpoModel = options.cpo.empty() ? phaseCheckpoint(request.runDir, "cpo", "--cpo", "")
+                                           : requireModelFolder(options.cpo, "--cpo");
+    request.testSplit = options.split == "test";
+    request.examples = options.examples;
+    request.device = options.device;
+    request.batchSize = options.batchSize;
+    request.seed = options.seed;
+    request.oracle = !options.noOracle;
+    request.experimentThreads = options.common.threads == 0; // --threads wins
 
-    const auto split = parseSplit(options.split);
-    auto data = engine::prepareSplit(config, runDir, split, [&](const std::string& text) {
-        logger->info("{}", text);
-    });
-    auto& all = split == data::Split::Validation ? data.validation : data.test;
-    if (all.empty())
-        throw Error(fmt::format("the run's {} split is empty: nothing to evaluate on (try "
-                                "--split {})",
-                                options.split,
-                                split == data::Split::Test ? "validation" : "test"));
-    const auto count = options.examples > 0
-                           ? std::min(all.size(), static_cast<std::size_t>(options.examples))
-                           : all.size();
-    const std::span<const data::TokenizedExample> examples(all.data(), count);
-    const bool withOracle = data.oracle != nullptr && !options.noOracle;
-
-    eval::SweepEvaluation evaluation;
-    evaluation.examples = examples;
-    evaluation.batchSize = static_cast<std::size_t>(options.batchSize);
-    evaluation.oracle = withOracle ? data.oracle.get() : nullptr;
-    evaluation.oracleOptions.seed = options.seed.value_or(config.seed);
-    evaluation.oracleOptions.batchSize = static_cast<std::size_t>(options.batchSize);
-
-    Progress progress("alpha sweep", static_cast<std::int64_t>(alphas.size()));
-    std::vector<eval::SweepPoint> points;
+    Progress progress("alpha sweep", static_cast<std::int64_t>(request.alphas.size()));
+    engine::AlphaSweepResult result;
     try {
-        points = eval::sweepAlphas(
-            *mle, *cpo, alphas, eval::makeSweepEvaluator(evaluation),
-            [&](std::size_t done, std::size_t, const eval::SweepPoint& point) {
+        result = engine::runAlphaSweep(
+            request,
+            [&](std::size_t done, std::size_t, const engine::AlphaPoint& point) {
                 progress.update(static_cast<std::int64_t>(done),
                                 fmt::format("alpha {} nll {}", point.alpha,
-                                            number(point.scores.heldOut->loss, 4)));
-            });
-    } catch (const Error& e) {
-        throw Error(fmt::format("--mle {}, --cpo {}: {}", mleFolder.string(), cpoFolder.string(),
-                                e.what()));
+                                            number(point.heldOut->loss, 4)));
+            },
+            [&](const std::string& text) { logger->info("{}", text); });
+    } catch (const engine::AlphaSweepModelsError& e) {
+        throw Error(fmt::format("--mle {}, --cpo {}: {}", request.mleModel.string(),
+                                request.cpoModel.string(), e.what()));
     }
-    progress.finish(fmt::format("{} alphas", points.size()));
+    progress.finish(fmt::format("{} alphas", result.points.size()));
     // Said after the sweep, so that an error stays the one line on stderr.
-    logger->info("MLE {}, CPO {}; {} of the {} {} examples{}, on {}", mleFolder.string(),
-                 cpoFolder.string(), count, all.size(), options.split,
-                 withOracle ? ", samples scored by the oracle teacher" : "", device.str());
+    logger->info("MLE {}, CPO {}; {} of the {} {} examples{}, on {}",
+                 request.mleModel.string(), request.cpoModel.string(), result.examples,
+                 result.available, options.split,
+                 result.withOracle ? ", samples scored by the oracle teacher" : "",
+                 result.device);
 
     if (options.common.json) {
         nlohmann::json pointsJson = nlohmann::json::array();
-        for (const auto& point : points)
+        for (const auto& point : result.points)
             pointsJson.push_back(pointJson(point));
-        printJson({{"run_dir", runDir.string()},
-                   {"mle", mleFolder.string()},
-                   {"cpo", cpoFolder.string()},
+        printJson({{"run_dir", request.runDir.string()},
+                   {"mle", request.mleModel.string()},
+                   {"cpo", request.cpoModel.string()},
                    {"split", options.split},
-                   {"examples", count},
+                   {"examples", result.examples},
                    {"points", pointsJson}});
     } else {
-        printTable(points, withOracle);
+        printTable(result.points, result.withOracle);
     }
     return 0;
 }

@@ -1,6 +1,7 @@
 #include "cli_common.h"
 
 #include "eval/generate.h"
+#include "eval/generation_setup.h"
 #include "model/device.h"
 #include "model/hf_folder.h"
 #include "tokenize/tokenizer.h"
@@ -55,19 +56,15 @@ int runGenerate(const GenerateCliOptions& options)
     warnIfReferenceBlas();
     const auto tokenizer = tokenize::loadTokenizer(options.tokenizer);
     auto lm = model::loadHfModel(options.model, model::parseDevice(options.device));
-    auto prompt = tokenizer->encode(options.prompt);
-    if (prompt.empty() && tokenizer->bosId())
-        prompt.push_back(*tokenizer->bosId());
-    if (prompt.empty())
-        throw Error("--prompt: the prompt is empty and the tokenizer has no BOS token to "
-                    "start from; give some text");
-
-    eval::GenerateOptions generation;
-    generation.sampling = {options.temperature, options.topK, options.topP};
-    generation.maxNewTokens = options.maxNew;
-    generation.seed = options.seed;
-    if (const auto eos = tokenizer->eosId())
-        generation.eosId = *eos;
+    eval::PreparedGeneration prepared;
+    try {
+        prepared = eval::prepareGeneration(
+            *tokenizer, options.prompt,
+            {{options.temperature, options.topK, options.topP}, options.maxNew, options.seed});
+    } catch (const Error& e) {
+        throw Error(std::string("--prompt: ") + e.what()); // the flag to fix
+    }
+    const auto& [prompt, generation] = prepared;
 
     StreamPrinter printer(*tokenizer);
     const auto results = eval::generate(*lm, {prompt}, generation,

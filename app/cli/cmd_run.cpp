@@ -3,11 +3,7 @@
 #include "store_options.h"
 
 #include "engine/experiment.h"
-#include "engine/run_recorder.h"
-#include "engine/run_session.h"
-#include "store/run_store.h"
-#include "util/log.h"
-#include "util/paths.h"
+#include "engine/run_host.h"
 
 #include <memory>
 
@@ -24,35 +20,16 @@ struct RunOptions {
     bool events = false;
 };
 
-std::filesystem::path runDirectory(const RunOptions& options,
-                                   const engine::ExperimentConfig& config)
-{
-    if (!options.out.empty())
-        return options.out;
-    if (!config.outputDir.empty())
-        return config.outputDir;
-    return defaultRunsDirectory() / (config.name + "-" + folderTimestamp());
-}
-
 int runExperiment(const RunOptions& options)
 {
     applyCommonOptions(options.common);
     warnIfReferenceBlas();
     auto config = engine::loadExperiment(options.experiment, options.overrides);
-    if (options.stepsScale != 1.0)
-        engine::scaleSteps(config, options.stepsScale);
-    const auto runDir = std::filesystem::absolute(runDirectory(options, config));
-    log::get("run")->info("experiment '{}' → {}", config.name, runDir.string());
-
-    const auto dbPath = storePath(options.db);
-    if (dbPath.has_parent_path())
-        std::filesystem::create_directories(dbPath.parent_path());
-    store::RunStore store(dbPath);
-    engine::RunRecorder recorder(store, engine::createRunRow(store, config, runDir));
-    log::get("run")->info("run {} in {}", recorder.runId(), dbPath.string());
-
-    engine::RunSession session(config, runDir);
-    return reportRun(executeRun(session, recorder, options.events), recorder.runId(), dbPath);
+    engine::RunHost host(storePath(options.db));
+    showRuns(host, options.events);
+    InterruptGuard interrupt(host);
+    const auto summary = host.run({std::move(config), options.out, options.stepsScale});
+    return reportRun(summary, host.database());
 }
 
 } // namespace

@@ -5,8 +5,8 @@
 #include "cli_common.h"
 #include "store_options.h"
 
+#include "engine/run_catalog.h"
 #include "engine/run_owner.h"
-#include "store/export.h"
 #include "store/run_store.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -29,7 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using store::RunRecord;
-using store::RunStore;
 
 struct RunsOptions {
     CommonOptions common;
@@ -69,7 +68,8 @@ nlohmann::json numberOrNull(double value)
     return std::isnan(value) ? nlohmann::json(nullptr) : nlohmann::json(value);
 }
 
-nlohmann::json runSummaryJson(const RunRecord& run)
+template <typename Run>
+nlohmann::json runSummaryJson(const Run& run, bool abandoned)
 {
     return {{"id", run.id},
             {"name", run.name},
@@ -80,12 +80,12 @@ nlohmann::json runSummaryJson(const RunRecord& run)
             {"parent_run_id", orNull(run.parentRunId)},
             {"tags", run.tags},
             {"error", textOrNull(run.error)},
-            {"abandoned", engine::isAbandoned(run)}};
+            {"abandoned", abandoned}};
 }
 
 nlohmann::json runDetailJson(const RunRecord& run)
 {
-    auto json = runSummaryJson(run);
+    auto json = runSummaryJson(run, engine::isAbandoned(run));
     json["app_version"] = run.appVersion;
     json["git_revision"] = run.gitRevision;
     json["machine_info"] = run.machineInfo;
@@ -158,13 +158,13 @@ void printTable(const std::vector<std::vector<std::string>>& rows)
 }
 
 // "running (abandoned)" for a run whose process died: `cpo runs resume ID` continues it.
-std::string statusText(const RunRecord& run)
+std::string statusText(const engine::RunListEntry& run)
 {
     std::string text(store::statusName(run.status));
-    return engine::isAbandoned(run) ? text + " (abandoned)" : text;
+    return run.abandoned ? text + " (abandoned)" : text;
 }
 
-void printRunTable(const std::vector<RunRecord>& runs)
+void printRunTable(const std::vector<engine::RunListEntry>& runs)
 {
     std::vector<std::vector<std::string>> rows{
         {"ID", "NAME", "STATUS", "CREATED", "FINISHED", "DURATION"}};
@@ -182,12 +182,11 @@ int runList(const RunsOptions& options)
 {
     applyCommonOptions(options.common);
     const auto file = storePath(options.db);
-    auto runs = openExistingStore(file, store::OpenMode::ReadOnly);
-    const auto records = runs.listRuns();
+    const auto records = engine::RunCatalog(file).runs();
     if (options.common.json) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& run : records)
-            list.push_back(runSummaryJson(run));
+            list.push_back(runSummaryJson(run, run.abandoned));
         printJson({{"runs", list}});
     } else if (records.empty()) {
         std::cout << "no runs in " << file.string() << " yet\n";
@@ -195,28 +194,6 @@ int runList(const RunsOptions& options)
         printRunTable(records);
     }
     return 0;
-}
-
-struct SeriesSummary {
-    std::string key;
-    std::size_t points = 0;
-    std::int64_t lastStep = 0;
-    double lastValue = 0.0;
-};
-
-// Reads each series whole: the store has no per-key summary query, and a series of a million
-// points reads in well under a second.
-std::vector<SeriesSummary> summarizeSeries(RunStore& runs, std::int64_t runId)
-{
-    std::vector<SeriesSummary> summaries;
-    for (const auto& key : runs.seriesKeys(runId)) {
-        const auto series = runs.readSeries(runId, key);
-        if (series.steps.empty())
-            continue; // its last point was deleted between the two reads
-        summaries.push_back(
-            {key, series.steps.size(), series.steps.back(), series.values.back()});
-    }
-    return summaries;
 }
 
 nlohmann::json checkpointJson(const std::optional<store::CheckpointRecord>& checkpoint)
@@ -249,7 +226,7 @@ void printRunDetails(const RunRecord& run)
         std::cout << "  error       " << run.error << '\n';
 }
 
-void printSeriesTable(const std::vector<SeriesSummary>& series)
+void printSeriesTable(const std::vector<engine::SeriesSummary>& series)
 {
     if (series.empty()) {
         std::cout << "no metrics\n";
@@ -265,13 +242,9 @@ void printSeriesTable(const std::vector<SeriesSummary>& series)
 int runShow(const RunsOptions& options)
 {
     applyCommonOptions(options.common);
-    auto runs = openExistingStore(storePath(options.db), store::OpenMode::ReadOnly);
-    // One snapshot, so a run being written shows series, checkpoint and alerts of one moment.
-    store::Transaction snapshot(runs.database(), store::TransactionKind::Read);
-    const auto run = requireRun(runs, options.runId);
-    const auto series = summarizeSeries(runs, run.id);
-    const auto checkpoint = runs.latestCheckpoint(run.id);
-    const auto alerts = runs.listAlerts(run.id).size();
+    const auto details = engine::RunCatalog(storePath(options.db)).details(options.runId);
+    const auto& [run, series, checkpoint, alertList] = details;
+    const auto alerts = alertList.size();
     if (options.common.json) {
         nlohmann::json seriesJson = nlohmann::json::array();
         for (const auto& summary : series)
@@ -301,19 +274,19 @@ int runExport(const ExportOptions& options)
     if (options.csv.empty() && options.json.empty() && options.experiment.empty())
         throw Error("runs export: say what to write with --csv FILE, --json FILE and/or "
                     "--experiment FILE");
-    auto runs = openExistingStore(storePath(options.db), store::OpenMode::ReadOnly);
-    const auto run = requireRun(runs, options.runId);
+    engine::RunCatalog catalog(storePath(options.db));
+    const auto run = catalog.requireRun(options.runId);
     const std::string what = "run " + std::to_string(run.id) + " (" + run.name + ")";
     if (!options.csv.empty()) {
-        store::exportMetricsCsv(runs, run.id, options.csv);
+        catalog.exportMetricsCsv(run.id, options.csv);
         std::cout << "wrote the metrics of " << what << " as CSV to " << options.csv << '\n';
     }
     if (!options.json.empty()) {
-        store::exportMetricsJson(runs, run.id, options.json);
+        catalog.exportMetricsJson(run.id, options.json);
         std::cout << "wrote the metrics of " << what << " as JSON to " << options.json << '\n';
     }
     if (!options.experiment.empty()) {
-        store::exportExperiment(runs, run.id, options.experiment);
+        catalog.exportExperiment(run.id, options.experiment);
         std::cout << "wrote the experiment of " << what << " to " << options.experiment
                   << " (`cpo run` on it repeats the run)\n";
     }
@@ -323,21 +296,14 @@ int runExport(const ExportOptions& options)
 int runDelete(const DeleteOptions& options)
 {
     applyCommonOptions(options.common);
-    auto runs = openExistingStore(storePath(options.db), store::OpenMode::ReadWrite);
-    // Holds the write lock from the check to the delete, so no process can claim the run
-    // in between.
-    store::Transaction transaction(runs.database());
-    const auto run = requireRun(runs, options.runId);
+    engine::RunCatalog catalog(storePath(options.db));
+    const auto run = catalog.requireDeletable(options.runId);
     const std::string what = "run " + std::to_string(run.id) + " (" + run.name + ", "
                              + std::string(store::statusName(run.status)) + ")";
-    if (engine::isOwnedByLiveProcess(run))
-        throw Error(what + " is in use by process " + std::to_string(*run.ownerPid)
-                    + ": stop it first");
     if (!options.yes)
         throw Error("not deleting " + what + " with its metrics, samples and alerts: "
                     "add --yes to confirm");
-    runs.deleteRun(run.id);
-    transaction.commit();
+    catalog.deleteRun(run.id);
     if (options.common.json)
         printJson({{"deleted", {{"id", run.id}, {"name", run.name}}}});
     else

@@ -7,23 +7,15 @@
 #include "store_options.h"
 
 #include "engine/run_grid.h"
-#include "engine/run_recorder.h"
-#include "engine/run_session.h"
-#include "util/log.h"
-#include "util/paths.h"
+#include "engine/run_host.h"
 
 #include <algorithm>
-#include <cctype>
-#include <chrono>
-#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <memory>
 
 namespace cpo::cli {
 namespace {
-
-namespace fs = std::filesystem;
 
 struct QueueOptions {
     CommonOptions common;
@@ -33,38 +25,6 @@ struct QueueOptions {
     double stepsScale = 1.0;
     bool dryRun = false;
 };
-
-// A run's folder name: its position, then its name with what a file name should not hold
-// (spaces, slashes, quotes) turned into '-'.
-std::string folderName(std::size_t index, const std::string& name)
-{
-    char prefix[16];
-    std::snprintf(prefix, sizeof prefix, "%02zu-", index + 1);
-    std::string folder = prefix;
-    for (const char c : name) {
-        const bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-                           c == '-' || c == '=';
-        folder += plain ? c : '-';
-    }
-    return folder;
-}
-
-// A run that never starts because its overrides do not make a valid experiment: recorded as
-// failed with the reason, so the queue's record is complete.
-std::int64_t recordInvalidRun(store::RunStore& runs, const engine::QueuedRun& queued,
-                              const fs::path& runDir)
-{
-    using namespace std::chrono;
-    store::RunRecord run;
-    run.name = queued.name;
-    run.status = store::RunStatus::Failed;
-    run.experimentJson = queued.experiment.dump(2);
-    run.error = queued.error;
-    run.runDir = runDir.string();
-    run.createdAt = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-    run.finishedAt = run.createdAt;
-    return runs.createRun(run);
-}
 
 void printPlan(const std::vector<engine::QueuedRun>& queue, bool json)
 {
@@ -81,78 +41,44 @@ void printPlan(const std::vector<engine::QueuedRun>& queue, bool json)
                   << (queue[i].config ? "" : "\n    invalid: " + queue[i].error) << '\n';
 }
 
+nlohmann::json entryJson(const engine::QueueEntry& entry)
+{
+    nlohmann::json json{{"id", entry.runId}, {"name", entry.name}};
+    if (entry.summary)
+        json.update({{"status", engine::toString(entry.summary->outcome)},
+                     {"message", entry.summary->message},
+                     {"run_dir", entry.summary->runDir.string()}});
+    else if (!entry.error.empty())
+        json.update({{"status", "failed"}, {"message", entry.error}});
+    else
+        json["status"] = "queued";
+    return json;
+}
+
 int runQueue(const QueueOptions& options)
 {
     applyCommonOptions(options.common);
-    auto queue = engine::loadQueue(options.queue);
     if (options.dryRun) {
-        printPlan(queue, options.common.json);
+        printPlan(engine::loadQueue(options.queue), options.common.json);
         return 0;
     }
     warnIfReferenceBlas();
-    for (auto& run : queue)
-        if (run.config && options.stepsScale != 1.0)
-            engine::scaleSteps(*run.config, options.stepsScale);
-
-    const fs::path root = fs::absolute(
-        options.out.empty() ? defaultRunsDirectory() / (fs::path(options.queue).stem().string() +
-                                                        "-" + folderTimestamp())
-                            : fs::path(options.out));
-    const auto dbPath = storePath(options.db);
-    if (dbPath.has_parent_path())
-        fs::create_directories(dbPath.parent_path());
-    store::RunStore runs(dbPath);
-
-    std::vector<std::int64_t> ids;
-    {
-        store::Transaction enqueue(runs.database());
-        for (std::size_t i = 0; i < queue.size(); ++i) {
-            const auto runDir = root / folderName(i, queue[i].name);
-            ids.push_back(queue[i].config
-                              ? engine::createRunRow(runs, *queue[i].config, runDir)
-                              : recordInvalidRun(runs, queue[i], runDir));
-        }
-        enqueue.commit();
-    }
-    auto logger = log::get("run");
-    logger->info("queued {} runs (ids {}-{}) in {}, folders under {}", ids.size(), ids.front(),
-                 ids.back(), dbPath.string(), root.string());
+    engine::RunHost host(storePath(options.db));
+    showRuns(host, false);
+    InterruptGuard interrupt(host);
+    const auto queue = host.runQueue({options.queue, options.out, options.stepsScale});
 
     nlohmann::json results = nlohmann::json::array();
     int exitCode = 0;
-    bool stopped = false;
-    for (std::size_t i = 0; i < queue.size(); ++i) {
-        const auto& queued = queue[i];
-        nlohmann::json result{{"id", ids[i]}, {"name", queued.name}};
-        if (!queued.config) {
-            logger->error("run {} ({}) is not a valid experiment: {}", ids[i], queued.name,
-                          queued.error);
-            result.update({{"status", "failed"}, {"message", queued.error}});
-            results.push_back(result);
+    for (const auto& entry : queue.runs) {
+        results.push_back(entryJson(entry));
+        if (entry.summary)
+            exitCode = std::max(exitCode, exitCodeFor(*entry.summary));
+        else if (!entry.error.empty())
             exitCode = 1;
-            continue;
-        }
-        if (stopped) {
-            result["status"] = "queued";
-            results.push_back(result);
-            continue;
-        }
-        logger->info("run {} of {}: {} (id {})", i + 1, queue.size(), queued.name, ids[i]);
-        engine::RunRecorder recorder(runs, ids[i]);
-        engine::RunSession session(*queued.config, root / folderName(i, queued.name));
-        const auto summary = executeRun(session, recorder, false);
-        result.update({{"status", engine::toString(summary.outcome)},
-                       {"message", summary.message},
-                       {"run_dir", summary.runDir.string()}});
-        results.push_back(result);
-        const int code = exitCodeFor(summary);
-        stopped = summary.outcome == engine::RunOutcome::Stopped;
-        if (stopped)
-            logger->warn("queue stopped; the runs after it stay queued: `cpo runs resume ID` "
-                         "starts one");
-        exitCode = std::max(exitCode, code);
     }
-    printJson({{"runs", results}, {"db", dbPath.string()}, {"root", root.string()}});
+    printJson({{"runs", results}, {"db", host.database().string()},
+               {"root", queue.root.string()}});
     return exitCode;
 }
 

@@ -5,13 +5,10 @@
 #include "run_execution.h"
 #include "store_options.h"
 
-#include "engine/run_recorder.h"
-#include "engine/run_resume.h"
-#include "engine/run_session.h"
-#include "util/log.h"
+#include "engine/run_catalog.h"
+#include "engine/run_host.h"
 
 #include <memory>
-#include <optional>
 
 namespace cpo::cli {
 namespace {
@@ -28,34 +25,17 @@ int runResume(const ResumeOptions& options)
     applyCommonOptions(options.common);
     warnIfReferenceBlas();
     const auto dbPath = storePath(options.db);
-    auto runs = openExistingStore(dbPath, store::OpenMode::ReadWrite);
-    auto logger = log::get("run");
-
-    // Planning, dropping the rows to be replayed and claiming the run are one transaction:
-    // two `resume`s of one run cannot both pass the check.
-    store::Transaction claim(runs.database());
-    const auto plan = engine::planResume(runs, options.runId);
-    if (plan.complete) {
-        runs.updateRunStatus(plan.runId, store::RunStatus::Finished);
-        runs.clearOwner(plan.runId);
-        claim.commit();
-        logger->info("run {} {}; marked finished", plan.runId, plan.description);
-        printJson({{"run_id", plan.runId}, {"status", "finished"}, {"db", dbPath.string()},
-                   {"resumed", plan.description}});
+    engine::requireRunStore(dbPath);
+    engine::RunHost host(dbPath);
+    showRuns(host, options.events);
+    InterruptGuard interrupt(host);
+    const auto summary = host.resume(options.runId);
+    if (summary.alreadyComplete) {
+        printJson({{"run_id", summary.runId}, {"status", "finished"}, {"db", dbPath.string()},
+                   {"resumed", summary.resumedFrom}});
         return 0;
     }
-    const auto dropped = engine::discardReplayedRows(runs, plan);
-    engine::RunRecorder recorder(runs, plan.runId);
-    claim.commit();
-    logger->info("run {} {} in {}", plan.runId, plan.description, plan.runDir.string());
-    if (dropped.metrics + dropped.sampleSets + dropped.alerts + dropped.checkpoints > 0)
-        logger->info("dropped what it logged after that point, to be logged again: {} metric "
-                     "points, {} sample sets, {} alerts, {} checkpoint records",
-                     dropped.metrics, dropped.sampleSets, dropped.alerts, dropped.checkpoints);
-
-    engine::RunSession session(plan.config, plan.runDir, plan.point);
-    return reportRun(executeRun(session, recorder, options.events), plan.runId, dbPath,
-                     {{"resumed", plan.description}});
+    return reportRun(summary, dbPath, {{"resumed", summary.resumedFrom}});
 }
 
 } // namespace

@@ -2,8 +2,8 @@
 
 #include "data/deb822.h"
 #include "data/decompress.h"
-#include "data/hash.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 #include <nlohmann/json.hpp>

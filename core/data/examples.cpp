@@ -1,7 +1,7 @@
 #include "data/examples.h"
 
-#include "data/hash.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 namespace cpo::data {

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
+#include <string_view>
 
 namespace cpo::data {
 
@@ -33,5 +36,13 @@ struct OracleOptions {
     // Throws cpo::Error naming the field when a value cannot form a task.
     void validate() const;
 };
+
+// The options as JSON: the keys of an experiment's dataset.oracle block, which a saved
+// teacher's options.json holds too.
+nlohmann::json toJson(const OracleOptions& options);
+// Reads a saved teacher's options back; throws cpo::Error naming `where` and the key when one
+// is missing or of the wrong type. (Experiment files are read with validation by
+// engine/experiment.h.)
+OracleOptions oracleOptionsFromJson(const nlohmann::json& json, std::string_view where);
 
 } // namespace cpo::data

@@ -1,7 +1,7 @@
 #include "data/splits.h"
 
-#include "data/hash.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 #include <spdlog/fmt/fmt.h>

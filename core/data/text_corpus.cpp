@@ -1,7 +1,7 @@
 #include "data/text_corpus.h"
 
-#include "data/hash.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/log.h"
 #include "util/mapped_file.h"
 

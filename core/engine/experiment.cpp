@@ -1,8 +1,8 @@
 #include "engine/experiment.h"
 
-#include "data/hash.h"
 #include "engine/config_reader.h"
 #include "util/error.h"
+#include "util/hash.h"
 
 #include <nlohmann/json.hpp>
 
@@ -605,22 +605,6 @@ json toJson(const TokenizerSpec& tokenizer)
               {"character_coverage", train.characterCoverage}}}};
 }
 
-json toJson(const OracleSpec& oracle)
-{
-    return {{"seed", oracle.seed},
-            {"symbols", oracle.symbols},
-            {"prefix_tokens", oracle.prefixTokens},
-            {"continuation_tokens", oracle.continuationTokens},
-            {"teacher_layers", oracle.teacherLayers},
-            {"teacher_hidden", oracle.teacherHidden},
-            {"teacher_heads", oracle.teacherHeads},
-            {"teacher_init_std", oracle.teacherInitStd},
-            {"temperature", oracle.temperature},
-            {"train_examples", oracle.trainExamples},
-            {"validation_examples", oracle.validationExamples},
-            {"test_examples", oracle.testExamples}};
-}
-
 json toJson(const InstructionJsonlSpec& spec)
 {
     json fields = spec.fieldsPreset;
@@ -646,7 +630,7 @@ json toJson(const DatasetSpec& dataset)
                             {"test", dataset.splits.test}}}};
     const std::string key(toString(dataset.kind));
     switch (dataset.kind) {
-    case DatasetKind::Oracle: out[key] = toJson(dataset.oracle); break;
+    case DatasetKind::Oracle: out[key] = data::toJson(dataset.oracle); break;
     case DatasetKind::InstructionJsonl: out[key] = toJson(dataset.instructionJsonl); break;
     case DatasetKind::TextCorpus:
         out[key] = {{"path", dataset.textCorpus.path},
@@ -811,7 +795,7 @@ json toJson(const ExperimentConfig& config)
 
 std::string configHash(const ExperimentConfig& config)
 {
-    const auto hash = data::fnv1a64(toJson(config).dump());
+    const auto hash = fnv1a64(toJson(config).dump());
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
     return hex;

@@ -2,6 +2,7 @@
 
 #include "data/oracle_options.h"
 #include "model/model_config.h"
+#include "train/negatives/strategy.h"
 #include "train/train_options.h"
 
 #include <nlohmann/json_fwd.hpp>
@@ -102,7 +103,7 @@ struct DatasetSpec {
     SplitSpec splits;                         // not used by the oracle task (it has its own)
 };
 
-enum class SamplerKind { An, Bn, Mn, Tn, Mix };
+using SamplerKind = train::negatives::SamplerKind;
 
 // Relative weights of the strategies in MixN (normalised when drawn).
 struct MixWeights {

@@ -33,6 +33,9 @@ struct RunListEntry {
     std::vector<std::string> tags;
     std::string notes;
     std::string runDir;
+    std::string configHash;
+    std::optional<std::int64_t> parentRunId;
+    std::string error; // why it failed; empty otherwise
 };
 
 // A series' extent, for tables that list a run's series without reading them whole.
@@ -42,6 +45,18 @@ struct SeriesSummary {
     std::int64_t lastStep = 0;
     double lastValue = 0.0; // NaN when the last point was not finite
 };
+
+// One run as `cpo runs show` and a run's detail view present it, read in one snapshot.
+struct RunDetails {
+    store::RunRecord run;
+    std::vector<SeriesSummary> series; // by key
+    std::optional<store::CheckpointRecord> latestCheckpoint;
+    std::vector<store::AlertRecord> alerts;
+};
+
+// Throws cpo::Error when there is no run store at `db` yet, saying that the first run makes
+// one. (SQLite's own message does not, and a read-write open would create an empty store.)
+void requireRunStore(const std::filesystem::path& db);
 
 // One read-only connection to a run store, on the thread that made the catalog; it never
 // blocks a writer. Edits (tags, notes) go through a short-lived connection of their own.
@@ -55,6 +70,10 @@ public:
 
     std::vector<RunListEntry> runs(); // newest first
     std::optional<store::RunRecord> run(std::int64_t id);
+    // The run or cpo::Error naming the id and the store.
+    store::RunRecord requireRun(std::int64_t id);
+    // Throws cpo::Error naming the id and the store when there is no such run.
+    RunDetails details(std::int64_t id);
     std::vector<std::string> seriesKeys(std::int64_t id); // "mle/loss", "cpo/accuracy", ...
     // Steps after `afterStep` (all by default; pass the last step read to poll a live run).
     store::Series series(std::int64_t id, std::string_view key,
@@ -67,6 +86,19 @@ public:
     // PRAGMA data_version: changes whenever another connection committed, so a view polls
     // this cheaply and rereads only then.
     std::int64_t dataVersion();
+
+    // Exports (store/export.h): the metrics in long CSV form or as JSON, and the experiment
+    // exactly as it was run.
+    void exportMetricsCsv(std::int64_t id, const std::filesystem::path& file);
+    void exportMetricsJson(std::int64_t id, const std::filesystem::path& file);
+    void exportExperiment(std::int64_t id, const std::filesystem::path& file);
+
+    // The run when it may be deleted; throws cpo::Error naming it when there is no such run or
+    // a live process is running it.
+    store::RunRecord requireDeletable(std::int64_t id);
+    // Deletes the run with its metrics, samples and alerts (checkpoint files stay on disk),
+    // checking again, in the same write transaction, that no process claimed it meanwhile.
+    void deleteRun(std::int64_t id);
 
     void setTags(std::int64_t id, std::vector<std::string> tags);
     void setNotes(std::int64_t id, std::string notes);

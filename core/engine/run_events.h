@@ -20,20 +20,28 @@ namespace cpo::engine {
 // Events of a run, in the order they happen; plain values, safe to queue to another thread.
 struct StatusMessage {
     std::string text; // a stage the run entered, e.g. "training a SentencePiece tokenizer"
+
+    friend bool operator==(const StatusMessage&, const StatusMessage&) = default;
 };
 struct DataPrepared {
     std::string description;
     std::int64_t train = 0;
     std::int64_t validation = 0;
     std::int64_t test = 0;
+
+    friend bool operator==(const DataPrepared&, const DataPrepared&) = default;
 };
 struct ModelPrepared {
     std::string description;
     std::int64_t params = 0;
+
+    friend bool operator==(const ModelPrepared&, const ModelPrepared&) = default;
 };
 struct PhaseStarted {
     std::string phase; // "mle" | "cpo"
     std::int64_t steps = 0;
+
+    friend bool operator==(const PhaseStarted&, const PhaseStarted&) = default;
 };
 struct PhaseEnded {
     std::string phase;
@@ -43,21 +51,29 @@ struct PhaseEnded {
     std::string message;
     std::optional<train::ValidationMetrics> validation;
     std::optional<std::filesystem::path> checkpoint;
+
+    friend bool operator==(const PhaseEnded&, const PhaseEnded&) = default;
 };
 // The run waits between two steps (paused) or goes on (resumed).
 struct PauseChanged {
     bool paused = false;
+
+    friend bool operator==(const PauseChanged&, const PauseChanged&) = default;
 };
 struct Alert {
     std::string kind;
     std::string message;
     std::int64_t step = 0;
+
+    friend bool operator==(const Alert&, const Alert&) = default;
 };
 // A CPO sample set with its texts decoded by the run's tokenizer.
 struct DecodedSampleSet {
     train::SampleSet set;
     std::string prompt;
     std::vector<std::string> candidates; // in set.candidates' order: y1 first
+
+    friend bool operator==(const DecodedSampleSet&, const DecodedSampleSet&) = default;
 };
 
 enum class RunOutcome { Finished, Stopped, Failed, Cancelled };
@@ -78,12 +94,16 @@ struct RunSummary {
     bool alreadyComplete = false;
 
     nlohmann::json toJson() const;
+
+    friend bool operator==(const RunSummary&, const RunSummary&) = default;
 };
 
 // How a run ended: the last event a RunHost's listeners get for a run, after the recorder
 // stamped the outcome in the store.
 struct RunFinished {
     RunSummary summary;
+
+    friend bool operator==(const RunFinished&, const RunFinished&) = default;
 };
 using RunEvent = std::variant<StatusMessage, DataPrepared, ModelPrepared, PhaseStarted,
                               train::StepMetrics, train::ValidationMetrics,

@@ -1,5 +1,6 @@
 #include "engine/run_session.h"
 
+#include "engine/phase_options.h"
 #include "engine/prepared_data.h"
 #include "model/device.h"
 #include "model/hf_folder.h"
@@ -19,27 +20,6 @@ namespace cpo::engine {
 namespace {
 
 namespace fs = std::filesystem;
-
-model::ModelConfig initConfig(const ModelInitSpec& spec, const tokenize::Tokenizer& tokenizer)
-{
-    model::ModelConfig config;
-    config.arch = spec.arch;
-    config.vocabSize = tokenizer.vocabSize();
-    config.hiddenSize = spec.hiddenSize;
-    config.numLayers = spec.numLayers;
-    config.numHeads = spec.numHeads;
-    config.numKeyValueHeads = spec.numKeyValueHeads;
-    config.intermediateSize = spec.intermediateSize;
-    config.maxPositions = spec.maxPositions;
-    config.ropeTheta = spec.ropeTheta;
-    config.tieWordEmbeddings = spec.tieWordEmbeddings;
-    if (const auto eos = tokenizer.eosId())
-        config.eosTokenId = *eos;
-    if (const auto bos = tokenizer.bosId())
-        config.bosTokenId = *bos;
-    config.validate();
-    return config;
-}
 
 // Every token must be in the model's vocabulary, and (GPT-2's learned positions end at
 // maxPositions) every example must fit.
@@ -64,35 +44,6 @@ void checkExamplesFit(const model::ModelConfig& config, const PreparedData& data
                     " tokens but the model has " + std::to_string(config.maxPositions) +
                     " positions: raise model.init.max_positions or lower "
                     "dataset.max_prefix_tokens / dataset.max_continuation_tokens");
-}
-
-train::CpoOptions cpoOptions(const CpoSpec& spec, std::uint64_t seed,
-                             const tokenize::Tokenizer& tokenizer)
-{
-    if (!tokenizer.eosId())
-        throw Error("the CPO phase needs a tokenizer with an end-of-sequence token "
-                    "(TN negatives end with it)");
-    train::CpoOptions options;
-    options.steps = spec.steps;
-    options.batchSize = spec.batchSize;
-    options.gradAccumulation = spec.gradAccumulation;
-    options.optimizer = spec.optimizer;
-    options.k = spec.k;
-    options.beta = spec.beta;
-    options.lambdaMle = spec.lambdaMle;
-    options.sampler.kind = static_cast<train::negatives::SamplerKind>(spec.sampler);
-    options.sampler.mixWeights = {spec.mixWeights.an, spec.mixWeights.bn, spec.mixWeights.mn,
-                                  spec.mixWeights.tn};
-    options.sampler.mnFraction = spec.mnFraction;
-    options.sampler.an.sampling = {spec.an.temperature, spec.an.topK, spec.an.topP};
-    options.sampler.an.maxNewTokens = spec.an.maxNewTokens;
-    options.ranking = spec.ranking;
-    options.metricsEvery = spec.metricsEvery;
-    options.samplesEvery = spec.samplesEvery;
-    options.checkpointEvery = spec.checkpointEvery;
-    options.seed = seed;
-    options.eosId = *tokenizer.eosId();
-    return options;
 }
 
 RunOutcome outcomeOf(train::PhaseOutcome phase)
@@ -186,7 +137,7 @@ RunSummary RunSession::runPhases()
     model::CausalLM lm;
     if (m_config.model.init) {
         torch::manual_seed(m_config.seed);
-        lm = model::createModel(initConfig(*m_config.model.init, *data.tokenizer));
+        lm = model::createModel(modelConfigFor(*m_config.model.init, *data.tokenizer));
         lm->to(device);
     } else {
         lm = model::loadHfModel(m_config.model.path, device);
@@ -229,8 +180,9 @@ RunSummary RunSession::runPhases()
         if (!m_config.cpo->embeddingModel.empty())
             embedding = model::loadHfModel(m_config.cpo->embeddingModel, device);
         train::CpoTrainer trainer(lm, reference, data.train,
-                                  cpoOptions(*m_config.cpo, m_config.seed, *data.tokenizer),
-                                  m_runDir / "cpo", embedding);
+                                  cpoOptionsFor(m_config, *data.tokenizer), m_runDir / "cpo",
+                                  embedding);
+        trainer.setValidation(data.validation);
         if (const auto checkpoint = resumeAt("cpo"))
             trainer.resume(*checkpoint);
         const auto& tokenizer = *data.tokenizer;

@@ -100,6 +100,12 @@ void Database::setUserVersion(int version)
     execute(("PRAGMA user_version = " + std::to_string(version)).c_str());
 }
 
+std::int64_t Database::dataVersion()
+{
+    Statement statement(*this, "PRAGMA data_version");
+    return statement.step() ? statement.columnInt64(0) : 0;
+}
+
 std::string Database::journalMode()
 {
     Statement statement(*this, "PRAGMA journal_mode");

@@ -45,6 +45,9 @@ public:
     int userVersion();
     void setUserVersion(int version);
     std::string journalMode();
+    // PRAGMA data_version: changes when another connection commits to the file, so a reader
+    // can poll it cheaply and reread only then.
+    std::int64_t dataVersion();
     // PRAGMA integrity_check's findings; empty when the file is sound (after a crash, say).
     std::vector<std::string> integrityProblems();
 

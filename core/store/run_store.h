@@ -36,6 +36,9 @@ public:
     void setOwner(std::int64_t runId, std::int64_t pid, std::string_view host);
     void clearOwner(std::int64_t runId);
     void heartbeat(std::int64_t runId);
+    // What a person says about a run; throw on an unknown run.
+    void setTags(std::int64_t runId, const std::vector<std::string>& tags);
+    void setNotes(std::int64_t runId, std::string_view notes);
     std::vector<RunRecord> listRuns(); // newest first
     std::optional<RunRecord> getRun(std::int64_t runId);
     // Deletes the run with its metrics, samples, checkpoint records, evaluations and alerts;
@@ -50,6 +53,8 @@ public:
     Series readSeries(std::int64_t runId, std::string_view key,
                       std::int64_t afterStep = std::numeric_limits<std::int64_t>::min());
     std::vector<std::string> seriesKeys(std::int64_t runId); // sorted
+    // A series' last point (one index seek), or none when it has no points.
+    std::optional<MetricPoint> lastPoint(std::int64_t runId, std::string_view key);
     // Every point of a run, by key then step, without holding them all in memory (exports).
     void visitMetrics(std::int64_t runId, const std::function<void(const MetricPoint&)>& visit);
     // The last step recorded in a phase: where a resumed run's metrics end. This and
@@ -64,6 +69,7 @@ public:
     // The last checkpoint recorded for the run, or for one of its phases.
     std::optional<CheckpointRecord> latestCheckpoint(std::int64_t runId,
                                                      std::optional<std::string_view> phase = {});
+    std::vector<CheckpointRecord> listCheckpoints(std::int64_t runId); // in the order recorded
 
     // A sample set with its candidates, in one transaction; returns the set's id.
     std::int64_t insertSampleSet(const SampleSetRecord& set);

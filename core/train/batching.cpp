@@ -1,7 +1,7 @@
 #include "train/batching.h"
 
-#include "data/hash.h"
 #include "util/error.h"
+#include "util/hash.h"
 
 #include <spdlog/fmt/fmt.h>
 
@@ -123,7 +123,7 @@ std::vector<std::size_t> BatchSampler::next()
 
 void BatchSampler::buildEpoch()
 {
-    std::mt19937_64 rng(data::mix64(m_cursor.seed ^ data::mix64(m_cursor.epoch + 1)));
+    std::mt19937_64 rng(mix64(m_cursor.seed ^ mix64(m_cursor.epoch + 1)));
     std::vector<std::size_t> order(m_lengths.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
     shuffle(order, rng);

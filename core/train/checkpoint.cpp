@@ -1,7 +1,7 @@
 #include "train/checkpoint.h"
 
-#include "data/hash.h"
 #include "model/hf_folder.h"
+#include "util/hash.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/fmt/fmt.h>
@@ -89,7 +89,7 @@ private:
 
 std::uint64_t checksum(std::string_view payload)
 {
-    return data::fnv1a64(payload);
+    return fnv1a64(payload);
 }
 
 std::string readWholeFile(const std::filesystem::path& file)

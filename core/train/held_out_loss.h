@@ -17,6 +17,10 @@ namespace cpo::train {
 // when autograd is on: the MLE step back-propagates it, evaluation runs it under NoGradGuard.
 torch::Tensor summedContinuationNll(model::CausalLMImpl& model, const Batch& batch);
 
+// Validation keeps no activations for backward, so it affords batches this many times the
+// training batch.
+inline constexpr std::int64_t kEvalBatchFactor = 4;
+
 struct HeldOutLoss {
     double loss = 0.0;       // mean NLL per continuation token (EOS included)
     double perplexity = 0.0; // exp(loss)

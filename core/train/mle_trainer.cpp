@@ -1,14 +1,15 @@
 #include "train/mle_trainer.h"
 #include "train/optimizer.h"
 
-#include "data/hash.h"
 #include "model/model_config.h"
 #include "train/checkpoint.h"
 #include "train/held_out_loss.h"
 #include "train/lr_schedule.h"
 #include "train/phase_checkpoints.h"
+#include "train/phase_loop.h"
 #include "util/elapsed.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 #include <nlohmann/json.hpp>
@@ -23,8 +24,6 @@ namespace cpo::train {
 namespace {
 
 constexpr char kPhase[] = "mle";
-// Evaluation keeps no activations for backward, so it affords bigger batches.
-constexpr std::int64_t kEvalBatchFactor = 4;
 
 using Clock = std::chrono::steady_clock;
 
@@ -167,17 +166,8 @@ MleTrainer::StepOutcome MleTrainer::trainStep()
 
 std::optional<ValidationMetrics> MleTrainer::validate()
 {
-    if (m_validation.empty())
-        return std::nullopt;
-    const auto loss = heldOutLoss(*m_model, m_validation,
-                                  static_cast<std::size_t>(m_options.batchSize * kEvalBatchFactor),
-                                  static_cast<std::size_t>(m_options.evalExamples));
-    ValidationMetrics metrics;
-    metrics.step = m_step;
-    metrics.tokens = loss.tokens;
-    metrics.loss = loss.loss;
-    metrics.perplexity = loss.perplexity;
-    return metrics;
+    return validationAt(*m_model, m_validation, m_options.batchSize, m_options.evalExamples,
+                        m_step);
 }
 
 std::filesystem::path MleTrainer::writeCheckpoint()
@@ -189,70 +179,37 @@ std::filesystem::path MleTrainer::writeCheckpoint()
 
 MleResult MleTrainer::run()
 {
-    auto logger = log::get("train");
     const auto start = Clock::now();
     MleResult result;
-    const auto evaluate = [&] {
-        if (auto metrics = validate()) {
-            result.lastValidation = metrics;
-            emit(*metrics);
-            logger->info("MLE step {}: validation loss {:.4f}, perplexity {:.3f}", m_step,
-                         metrics->loss, metrics->perplexity);
-        }
+    StepMetrics done; // of the step just applied
+    PhaseLoopHooks hooks;
+    hooks.trainStep = [&]() -> std::optional<std::string> {
+        auto outcome = trainStep();
+        if (!outcome.metrics)
+            return outcome.failure;
+        done = *outcome.metrics;
+        return std::nullopt;
     };
-    const auto checkpointIfNew = [&] {
-        if (!m_checkpoints.holds(m_step))
-            writeCheckpoint();
+    hooks.stepDone = [&] {
+        done.elapsedSeconds = secondsSince(start);
+        emit(done);
     };
-    const auto finish = [&](PhaseOutcome outcome, std::string message) {
-        result.outcome = outcome;
-        result.step = m_step;
-        result.message = std::move(message);
-        result.lastCheckpoint = m_checkpoints.last();
-        return result;
-    };
+    hooks.validate = [this] { return validate(); };
+    hooks.validated = [this](const ValidationMetrics& metrics) { emit(metrics); };
+    hooks.writeCheckpoint = [this] { writeCheckpoint(); };
 
     m_model->train();
-    if (m_step == 0)
-        evaluate(); // the starting point of the validation curve
-    while (m_step < m_options.steps) {
-        const auto action = m_control ? m_control->awaitTurn() : ControlAction::Continue;
-        if (action == ControlAction::Cancel) {
-            logger->info("MLE cancelled at step {}", m_step);
-            return finish(PhaseOutcome::Cancelled, fmt::format("cancelled at step {}", m_step));
-        }
-        if (action == ControlAction::Stop) {
-            checkpointIfNew();
-            logger->info("MLE stopped on request at step {}", m_step);
-            return finish(PhaseOutcome::Stopped,
-                          fmt::format("stopped on request at step {}; resume from {}", m_step,
-                                      m_checkpoints.last()->string()));
-        }
-        auto outcome = trainStep();
-        if (!outcome.metrics) {
-            auto message = fmt::format("MLE stopped at step {}: {}; the update was not applied "
-                                       "and {}. Resume from it if the fault was transient, or "
-                                       "start a new run from its weights with a lower learning "
-                                       "rate or a longer warmup",
-                                       m_step + 1, outcome.failure,
-                                       m_checkpoints.lastGoodText());
-            logger->error("{}", message);
-            return finish(PhaseOutcome::Failed, std::move(message));
-        }
-        ++m_step;
-        outcome.metrics->elapsedSeconds = secondsSince(start);
-        emit(*outcome.metrics);
-        if (m_step == m_options.steps)
-            break;
-        if (m_options.evalEvery > 0 && m_step % m_options.evalEvery == 0)
-            evaluate();
-        if (m_options.checkpointEvery > 0 && m_step % m_options.checkpointEvery == 0)
-            writeCheckpoint();
-    }
-    evaluate();
-    checkpointIfNew();
-    return finish(PhaseOutcome::Finished,
-                  fmt::format("finished {} steps in {:.1f} s", m_step, secondsSince(start)));
+    const auto end = runPhaseLoop(
+        {"MLE", m_options.steps, m_options.evalEvery, m_options.checkpointEvery, true,
+         "Resume from it if the fault was transient, or start a new run from its weights "
+         "with a lower learning rate or a longer warmup"},
+        hooks, m_control, m_checkpoints, m_step);
+    result.outcome = end.outcome;
+    result.step = m_step;
+    result.message = end.message;
+    result.lastCheckpoint = m_checkpoints.last();
+    result.lastValidation = end.lastValidation;
+    return result;
 }
 
 } // namespace cpo::train

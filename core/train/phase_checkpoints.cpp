@@ -1,7 +1,7 @@
 #include "train/phase_checkpoints.h"
 
-#include "data/hash.h"
 #include "model/model_config.h"
+#include "util/hash.h"
 
 #include <fmt/format.h>
 
@@ -16,10 +16,10 @@ std::uint64_t resumeHash(const model::ModelConfig& config, const OptimizerOption
     phaseSettings["optimizer"] = {o.lr,          o.weightDecay, o.beta1,
                                   o.beta2,       o.eps,         o.warmupSteps,
                                   static_cast<int>(o.schedule), o.minLrRatio, o.gradClip};
-    std::uint64_t hash = data::fnv1a64(phaseSettings.dump());
-    hash = data::fnv1a64(static_cast<std::uint64_t>(train.size()), hash);
+    std::uint64_t hash = fnv1a64(phaseSettings.dump());
+    hash = fnv1a64(static_cast<std::uint64_t>(train.size()), hash);
     for (const auto& example : train)
-        hash = data::fnv1a64(example.hash, hash);
+        hash = fnv1a64(example.hash, hash);
     return hash;
 }
 

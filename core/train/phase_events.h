@@ -25,6 +25,8 @@ struct StepMetrics {
     double tokensPerSecond = 0.0;   // real (unpadded) tokens through the model per second
     double stepSeconds = 0.0;
     double elapsedSeconds = 0.0;    // since run() began
+
+    friend bool operator==(const StepMetrics&, const StepMetrics&) = default;
 };
 
 struct ValidationMetrics {
@@ -32,11 +34,15 @@ struct ValidationMetrics {
     double loss = 0.0;              // mean NLL per continuation token (EOS included)
     double perplexity = 0.0;        // exp(loss)
     std::int64_t tokens = 0;        // continuation tokens scored
+
+    friend bool operator==(const ValidationMetrics&, const ValidationMetrics&) = default;
 };
 
 struct CheckpointSaved {
     std::int64_t step = 0;
     std::filesystem::path path;
+
+    friend bool operator==(const CheckpointSaved&, const CheckpointSaved&) = default;
 };
 
 enum class PhaseOutcome { Finished, Stopped, Failed, Cancelled };
@@ -51,6 +57,8 @@ struct StrategyMetrics {
     double reward = 0.0;             // mean β·h
     double policyLogProb = 0.0;      // mean Σ log π_θ over the sequence
     double referenceLogProb = 0.0;   // mean Σ log π_ref over the sequence
+
+    friend bool operator==(const StrategyMetrics&, const StrategyMetrics&) = default;
 };
 
 // What one CPO step reports; plain values, safe to queue to another thread. Means are over
@@ -77,6 +85,8 @@ struct CpoStepMetrics {
     double tokensPerSecond = 0.0;         // real tokens through π_θ (prompts once) per second
     double stepSeconds = 0.0;
     double elapsedSeconds = 0.0;          // since run() began
+
+    friend bool operator==(const CpoStepMetrics&, const CpoStepMetrics&) = default;
 };
 
 // The scalar metrics of a step by name ("loss", "accuracy", "kl_y1", ...), in one fixed order:
@@ -100,6 +110,8 @@ struct SampleCandidate {
     double reward = 0.0;                         // β·h
     double similarity = 1.0;                     // cosine similarity to y1's embedding
     std::int64_t rank = 0;                       // place in the target order, y1 = 0
+
+    friend bool operator==(const SampleCandidate&, const SampleCandidate&) = default;
 };
 
 // The first example of a step's batch, every samplesEvery steps.
@@ -107,6 +119,8 @@ struct SampleSet {
     std::int64_t step = 0;
     negatives::Tokens prompt;
     std::vector<SampleCandidate> candidates; // y1 first, then the negatives
+
+    friend bool operator==(const SampleSet&, const SampleSet&) = default;
 };
 
 enum class HealthKind { NonFiniteLoss, OverOptimisation, Saturated };
@@ -116,6 +130,8 @@ struct HealthAlert {
     std::int64_t step = 0;
     HealthKind kind = HealthKind::NonFiniteLoss;
     std::string message; // for the user, with what to do
+
+    friend bool operator==(const HealthAlert&, const HealthAlert&) = default;
 };
 
 } // namespace cpo::train

@@ -1,6 +1,5 @@
 #include "data/debian_packages.h"
 #include "data/examples.h"
-#include "data/hash.h"
 #include "data/instruction_jsonl.h"
 #include "data/splits.h"
 #include "data/text_corpus.h"
@@ -8,6 +7,7 @@
 #include "test_files.h"
 #include "tokenize/tokenizer.h"
 #include "util/error.h"
+#include "util/hash.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QFile>
@@ -26,6 +26,7 @@
 #include <random>
 
 using namespace cpo::data;
+using cpo::fnv1a64;
 namespace fs = std::filesystem;
 using cpo::test::writeFile;
 

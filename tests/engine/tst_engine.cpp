@@ -1,9 +1,16 @@
 // The run session steered while it trains (pause, resume, cancel), resume planning from what
-// a store recorded, and queue files expanded into runs.
+// a store recorded, queue files expanded into runs, and the run host that records runs and
+// hands their events on.
 
+#include "cli_runner.h"
 #include "test_env.h"
 
+#include "data/oracle_task.h"
+#include "engine/config_reader.h"
+#include "engine/phase_options.h"
+#include "engine/run_catalog.h"
 #include "engine/run_grid.h"
+#include "engine/run_host.h"
 #include "engine/run_owner.h"
 #include "engine/run_resume.h"
 #include "engine/run_session.h"
@@ -12,6 +19,8 @@
 
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
+
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <fstream>
@@ -45,6 +54,27 @@ ExperimentConfig tinyOracle(std::int64_t mleSteps, bool withCpo = false)
         (cpo::test::sourceDir() + "/experiments/demo-oracle.json").toStdString(), overrides);
 }
 
+// The demo with MLE and a short CPO phase that samples, checkpoints and validates: every kind
+// of event a run emits, in seconds. As `cpo run --set` arguments.
+const std::vector<std::string> kShortDemo{
+    "device=cpu",
+    "dataset.oracle.train_examples=64",
+    "dataset.oracle.validation_examples=16",
+    "mle.steps=6",
+    "mle.warmup_steps=1",
+    "mle.eval_every=3",
+    "mle.checkpoint_every=3",
+    "cpo.steps=4",
+    "cpo.samples_every=2",
+    "cpo.checkpoint_every=2",
+};
+
+ExperimentConfig shortDemo()
+{
+    return cpo::engine::loadExperiment(
+        (cpo::test::sourceDir() + "/experiments/demo-oracle.json").toStdString(), kShortDemo);
+}
+
 void writeFile(const fs::path& file, const std::string& text)
 {
     std::ofstream(file) << text;
@@ -70,6 +100,73 @@ void addPoints(RunStore& store, std::int64_t runId, const std::string& phase,
     store.appendMetrics(runId, points);
 }
 
+using nlohmann::json;
+
+// Every leaf under `value` (objects are walked, anything else is a leaf).
+void collectLeaves(const json& value, const json::json_pointer& at,
+                   std::vector<json::json_pointer>& out)
+{
+    if (!value.is_object()) {
+        out.push_back(at);
+        return;
+    }
+    for (const auto& [key, child] : value.items())
+        collectLeaves(child, at / key, out);
+}
+
+// Another value for the field at `path` that still makes a valid experiment and survives into
+// its canonical form, or none.
+std::optional<ExperimentConfig> perturbed(const json& canonical, const json::json_pointer& path)
+{
+    const auto& value = canonical.at(path);
+    std::vector<json> candidates;
+    if (value.is_boolean()) {
+        candidates = {!value.get<bool>()};
+    } else if (value.is_number_integer()) {
+        const auto v = value.get<std::int64_t>();
+        candidates = {v + 1, v + 2, v - 1, v * 2, v / 2};
+    } else if (value.is_number()) {
+        const auto v = value.get<double>();
+        candidates = {v * 1.5 + 0.25, v * 0.5, v + 0.05, v - 0.05, v * 0.9};
+    } else if (value.is_string()) {
+        for (const char* name : {"an", "bn", "mn", "tn", "mix", "constant", "cosine", "linear",
+                                 "gpt2", "llama"})
+            candidates.emplace_back(name);
+    }
+    for (const auto& candidate : candidates) {
+        if (candidate == value)
+            continue;
+        auto changed = canonical;
+        changed[path] = candidate;
+        try {
+            auto config = cpo::engine::parseExperiment(changed, "reach");
+            if (cpo::engine::toJson(config).at(path) == candidate)
+                return config;
+        } catch (const cpo::engine::ConfigError&) {
+        }
+    }
+    return std::nullopt;
+}
+
+// What the CPO trainer and the model factory receive from an experiment, as one document.
+std::string received(const ExperimentConfig& config, const cpo::tokenize::Tokenizer& tokenizer)
+{
+    const auto o = cpo::engine::cpoOptionsFor(config, tokenizer);
+    const auto& opt = o.optimizer;
+    const auto& s = o.sampler;
+    return json{{"model", cpo::model::configToJson(
+                              cpo::engine::modelConfigFor(*config.model.init, tokenizer))},
+                {"cpo",
+                 {o.steps, o.batchSize, o.gradAccumulation, opt.lr, opt.weightDecay, opt.beta1,
+                  opt.beta2, opt.eps, opt.warmupSteps, static_cast<int>(opt.schedule),
+                  opt.minLrRatio, opt.gradClip, o.k, o.beta, o.lambdaMle,
+                  static_cast<int>(s.kind), s.mixWeights, s.mnFraction,
+                  s.an.sampling.temperature, s.an.sampling.topK, s.an.sampling.topP,
+                  s.an.maxNewTokens, o.ranking, o.metricsEvery, o.samplesEvery,
+                  o.checkpointEvery, o.evalEvery, o.evalExamples, o.seed, o.eosId}}}
+        .dump();
+}
+
 } // namespace
 
 class TestEngine : public QObject {
@@ -82,6 +179,10 @@ private Q_SLOTS:
     void queueExpandsGridThenListedRuns();
     void queueKeepsInvalidRunsWithTheirError();
     void queueFileErrorsNameTheFile();
+    void hostDeliversEveryEventAfterTheRecorderStoredIt();
+    void hostStopsAndResumesARunOnItsWorker();
+    void hostRunLandsInTheStoreAsCpoRunDoes();
+    void configFieldsReachTheTrainers();
 };
 
 void TestEngine::pauseWaitsBetweenStepsAndCancelEndsTheRun()
@@ -281,6 +382,208 @@ void TestEngine::queueFileErrorsNameTheFile()
         QVERIFY2(error.find("q.json") != std::string::npos || mentions == "missing.json",
                  error.c_str());
     }
+}
+
+void TestEngine::hostDeliversEveryEventAfterTheRecorderStoredIt()
+{
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    cpo::engine::RunHost host(root / "runs.sqlite");
+    std::vector<cpo::engine::RunEvent> events;
+    std::vector<std::int64_t> eventRuns;
+    QStringList unstored; // events a listener saw before the store had them
+    std::unique_ptr<RunStore> reader; // the listener's own connection, on the engine thread
+    host.addListener([&](std::int64_t runId, const cpo::engine::RunEvent& event) {
+        if (!reader)
+            reader = std::make_unique<RunStore>(root / "runs.sqlite",
+                                                cpo::store::OpenMode::ReadOnly);
+        events.push_back(event);
+        eventRuns.push_back(runId);
+        if (const auto* saved = std::get_if<cpo::train::CheckpointSaved>(&event)) {
+            const auto last = reader->latestCheckpoint(runId);
+            if (!last || last->step != saved->step || last->path != saved->path.string())
+                unstored << QString("checkpoint at step %1").arg(saved->step);
+        } else if (const auto* set = std::get_if<cpo::engine::DecodedSampleSet>(&event)) {
+            const auto sets = reader->readSampleSets(runId);
+            if (sets.empty() || sets.back().step != set->set.step ||
+                sets.back().candidates.size() != set->set.candidates.size())
+                unstored << QString("sample set at step %1").arg(set->set.step);
+        } else if (const auto* finished = std::get_if<cpo::engine::RunFinished>(&event)) {
+            const auto run = reader->getRun(runId);
+            if (!run || run->status != RunStatus::Finished || run->ownerPid ||
+                finished->summary.runId != runId)
+                unstored << "the finished status";
+        }
+    });
+    const auto id = host.start({shortDemo(), root / "run", 1.0});
+    QVERIFY(id > 0);
+    QCOMPARE(host.activeRun().value_or(id), id); // running, or already done
+    const auto summary = host.wait();
+    QVERIFY2(summary.outcome == cpo::engine::RunOutcome::Finished, summary.message.c_str());
+    QCOMPARE(summary.runId, id);
+    QVERIFY(!host.activeRun());
+    QVERIFY2(unstored.isEmpty(), qPrintable(unstored.join(", ")));
+
+    // Every event reached the listener, for this run, ending with RunFinished.
+    QVERIFY(std::all_of(eventRuns.begin(), eventRuns.end(), [id](auto r) { return r == id; }));
+    QVERIFY(std::holds_alternative<cpo::engine::RunFinished>(events.back()));
+    const auto count = [&](auto probe) {
+        return std::count_if(events.begin(), events.end(), [&](const auto& event) {
+            return std::holds_alternative<decltype(probe)>(event);
+        });
+    };
+    QCOMPARE(count(cpo::train::StepMetrics{}), 6);
+    QCOMPARE(count(cpo::train::CpoStepMetrics{}), 4);
+    QCOMPARE(count(cpo::engine::DecodedSampleSet{}), 2);
+    QCOMPARE(count(cpo::train::CheckpointSaved{}), 4);
+    QCOMPARE(count(cpo::engine::PhaseEnded{}), 2);
+    QCOMPARE(count(cpo::engine::RunFinished{}), 1);
+    // What the listener saw is what the store holds, step for step.
+    cpo::engine::RunCatalog catalog(root / "runs.sqlite");
+    QCOMPARE(catalog.series(id, "mle/loss").steps.size(), std::size_t{6});
+    QCOMPARE(catalog.series(id, "cpo/loss").steps.size(), std::size_t{4});
+    QCOMPARE(catalog.checkpoints(id).size(), std::size_t{4});
+    const auto listed = catalog.runs();
+    QCOMPARE(listed.size(), std::size_t{1});
+    QCOMPARE(listed[0].stepsDone, std::int64_t{10});
+    QCOMPARE(listed[0].sampler, std::string("mix"));
+    QCOMPARE(listed[0].k.value_or(0), std::int64_t{4});
+    QVERIFY(listed[0].finalValLoss && listed[0].cpoAccuracy);
+}
+
+void TestEngine::hostStopsAndResumesARunOnItsWorker()
+{
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    cpo::engine::RunHost host(root / "runs.sqlite");
+    cpo::engine::RunHost* steer = &host;
+    std::vector<std::int64_t> steps;
+    host.addListener([&](std::int64_t, const cpo::engine::RunEvent& event) {
+        if (const auto* metrics = std::get_if<cpo::train::StepMetrics>(&event)) {
+            steps.push_back(metrics->step);
+            if (metrics->step == 4)
+                steer->stop(); // as the GUI's stop button does, between two steps
+        }
+    });
+    auto config = tinyOracle(8);
+    const auto id = host.start({config, root / "run", 1.0});
+    const auto stopped = host.wait();
+    QVERIFY2(stopped.outcome == cpo::engine::RunOutcome::Stopped, stopped.message.c_str());
+    QCOMPARE(steps, (std::vector<std::int64_t>{1, 2, 3, 4}));
+    cpo::engine::RunCatalog catalog(root / "runs.sqlite");
+    QCOMPARE(catalog.run(id)->status, RunStatus::Stopped);
+    const auto before = catalog.dataVersion();
+
+    QCOMPARE(host.startResume(id), id);
+    const auto resumed = host.wait();
+    QVERIFY2(resumed.outcome == cpo::engine::RunOutcome::Finished, resumed.message.c_str());
+    QVERIFY(resumed.resumedFrom.find("step 4") != std::string::npos);
+    QCOMPARE(steps, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+    QCOMPARE(catalog.series(id, "mle/loss").steps,
+             (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+    QCOMPARE(catalog.run(id)->status, RunStatus::Finished);
+    QVERIFY(catalog.dataVersion() != before); // the host's writes are visible to a poller
+
+    catalog.setTags(id, {"baseline", "β=5"});
+    catalog.setNotes(id, "resumed once");
+    QCOMPARE(catalog.runs().front().tags, (std::vector<std::string>{"baseline", "β=5"}));
+    QCOMPARE(catalog.run(id)->notes, std::string("resumed once"));
+}
+
+void TestEngine::hostRunLandsInTheStoreAsCpoRunDoes()
+{
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    QStringList arguments{"run", cpo::test::sourceDir() + "/experiments/demo-oracle.json",
+                          "--out", QString::fromStdString((root / "cli-run").string()), "--db",
+                          QString::fromStdString((root / "cli.sqlite").string())};
+    for (const auto& value : kShortDemo)
+        arguments << "--set" << QString::fromStdString(value);
+    const auto cli = cpo::test::runCpo(arguments);
+    QVERIFY2(cli.exitCode == 0, cli.err.constData());
+
+    cpo::engine::RunHost host(root / "host.sqlite");
+    const auto summary = host.run({shortDemo(), root / "host-run", 1.0});
+    QVERIFY2(summary.outcome == cpo::engine::RunOutcome::Finished, summary.message.c_str());
+
+    RunStore fromCli(root / "cli.sqlite", cpo::store::OpenMode::ReadOnly);
+    RunStore fromHost(root / "host.sqlite", cpo::store::OpenMode::ReadOnly);
+    const auto a = fromCli.listRuns();
+    const auto b = fromHost.listRuns();
+    QCOMPARE(a.size(), std::size_t{1});
+    QCOMPARE(b.size(), std::size_t{1});
+    QCOMPARE(b[0].name, a[0].name);
+    QCOMPARE(b[0].status, a[0].status);
+    QCOMPARE(b[0].experimentJson, a[0].experimentJson);
+    QCOMPARE(b[0].configHash, a[0].configHash);
+    QCOMPARE(b[0].appVersion, a[0].appVersion);
+    QCOMPARE(b[0].gitRevision, a[0].gitRevision);
+    QCOMPARE(b[0].deviceInfo, a[0].deviceInfo);
+    QCOMPARE(b[0].error, a[0].error);
+    QVERIFY(!b[0].ownerPid && !a[0].ownerPid);
+    QCOMPARE(fs::path(b[0].runDir), root / "host-run");
+
+    const auto keys = fromCli.seriesKeys(a[0].id);
+    QCOMPARE(fromHost.seriesKeys(b[0].id), keys);
+    for (const auto& key : keys) {
+        if (key.ends_with("tokens_per_s"))
+            continue; // a rate of this machine at that moment
+        const auto x = fromCli.readSeries(a[0].id, key);
+        const auto y = fromHost.readSeries(b[0].id, key);
+        QCOMPARE(y.steps, x.steps);
+        for (std::size_t i = 0; i < x.values.size(); ++i)
+            QVERIFY2(std::abs(y.values[i] - x.values[i]) <= 1e-6 * (1 + std::abs(x.values[i])),
+                     (key + " at step " + std::to_string(x.steps[i])).c_str());
+    }
+    const auto checkpointsOf = [](RunStore& store, std::int64_t id) {
+        std::vector<std::pair<std::string, std::int64_t>> steps;
+        for (const auto& checkpoint : store.listCheckpoints(id))
+            steps.emplace_back(checkpoint.phase, checkpoint.step);
+        return steps;
+    };
+    QCOMPARE(checkpointsOf(fromHost, b[0].id), checkpointsOf(fromCli, a[0].id));
+    const auto setsA = fromCli.readSampleSets(a[0].id);
+    const auto setsB = fromHost.readSampleSets(b[0].id);
+    QCOMPARE(setsB.size(), setsA.size());
+    for (std::size_t i = 0; i < setsA.size(); ++i) {
+        QCOMPARE(setsB[i].step, setsA[i].step);
+        QCOMPARE(setsB[i].prompt, setsA[i].prompt);
+        QCOMPARE(setsB[i].candidates.size(), setsA[i].candidates.size());
+        for (std::size_t c = 0; c < setsA[i].candidates.size(); ++c)
+            QCOMPARE(setsB[i].candidates[c].tokenIds, setsA[i].candidates[c].tokenIds);
+    }
+    QCOMPARE(fromHost.listAlerts(b[0].id).size(), fromCli.listAlerts(a[0].id).size());
+}
+
+void TestEngine::configFieldsReachTheTrainers()
+{
+    // Each field of the cpo and model.init blocks, changed to another valid value, changes
+    // what the CPO trainer or the model factory receives: none is parsed and then dropped.
+    // (mle and dataset.oracle are the trainer's and the task's own option structs.)
+    const auto base = shortDemo();
+    const auto canonical = cpo::engine::toJson(base);
+    const cpo::data::OracleTokenizer tokenizer(base.dataset.oracle.symbols);
+    const auto before = received(base, tokenizer);
+    std::vector<json::json_pointer> paths;
+    for (const char* block : {"/cpo", "/model/init"})
+        collectLeaves(canonical.at(json::json_pointer(block)), json::json_pointer(block), paths);
+    QVERIFY(paths.size() > 30);
+    QStringList unchecked;
+    QStringList dropped;
+    for (const auto& path : paths) {
+        // A model folder the session loads as the ranking embedding: not an option value.
+        if (path.to_string() == "/cpo/embedding_model")
+            continue;
+        const auto changed = perturbed(canonical, path);
+        if (!changed)
+            unchecked << QString::fromStdString(path.to_string());
+        else if (received(*changed, tokenizer) == before)
+            dropped << QString::fromStdString(path.to_string());
+    }
+    QVERIFY2(dropped.isEmpty(), qPrintable("parsed but never reach a trainer: " +
+                                           dropped.join(", ")));
+    QVERIFY2(unchecked.isEmpty(), qPrintable("no other valid value found for: " +
+                                             unchecked.join(", ")));
 }
 
 QTEST_GUILESS_MAIN(TestEngine)

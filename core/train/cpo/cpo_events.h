@@ -7,7 +7,8 @@
 
 namespace cpo::train {
 
-using CpoEvent = std::variant<CpoStepMetrics, SampleSet, HealthAlert, CheckpointSaved>;
+using CpoEvent =
+    std::variant<CpoStepMetrics, SampleSet, HealthAlert, CheckpointSaved, ValidationMetrics>;
 using CpoEventCallback = std::function<void(const CpoEvent&)>;
 
 } // namespace cpo::train

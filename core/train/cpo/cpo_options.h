@@ -33,6 +33,10 @@ struct CpoOptions {
     std::int64_t metricsEvery = 1;      // step metrics (and health checks) every N steps
     std::int64_t samplesEvery = 50;     // a sample set every N steps; 0 = never
     std::int64_t checkpointEvery = 100; // 0 = only at the end
+    // Validation loss of π_θ every N steps and at the end (0 = only at the end), on the first
+    // evalExamples validation examples (0 = all), when the trainer has a validation set.
+    std::int64_t evalEvery = 0;
+    std::int64_t evalExamples = 0;
     std::uint64_t seed = 0;             // data order and every negative
     tokenize::TokenId eosId = 0;        // the tokenizer's EOS
     CpoHealthOptions health;

@@ -1,7 +1,6 @@
 #include "train/cpo/cpo_trainer.h"
 #include "train/optimizer.h"
 
-#include "data/hash.h"
 #include "model/model_config.h"
 #include "train/checkpoint.h"
 #include "train/cpo/candidate_batch.h"
@@ -10,8 +9,10 @@
 #include "train/cpo/cpo_metrics.h"
 #include "train/lr_schedule.h"
 #include "train/negatives/sampler_factory.h"
+#include "train/phase_loop.h"
 #include "util/elapsed.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 #include <nlohmann/json.hpp>
@@ -173,9 +174,9 @@ CpoTrainer::StepOutcome CpoTrainer::trainStep()
     for (std::int64_t micro = 0; micro < m_options.gradAccumulation; ++micro) {
         const auto& examples = microBatches[static_cast<std::size_t>(micro)];
         // The negatives of (step, micro-batch) depend on nothing else: exact on resume.
-        negatives::Rng rng(data::mix64(data::fnv1a64(
+        negatives::Rng rng(mix64(fnv1a64(
             static_cast<std::uint64_t>(micro),
-            data::fnv1a64(static_cast<std::uint64_t>(stepNumber), m_options.seed))));
+            fnv1a64(static_cast<std::uint64_t>(stepNumber), m_options.seed))));
         negatives::SampleRequest request;
         request.batch = examples;
         request.counts.assign(examples.size(), m_options.k - 1);
@@ -319,62 +320,47 @@ std::filesystem::path CpoTrainer::writeCheckpoint()
 
 CpoResult CpoTrainer::run()
 {
-    auto logger = log::get("train");
     const auto start = Clock::now();
     CpoResult result;
-    const auto finish = [&](PhaseOutcome outcome, std::string message) {
-        result.outcome = outcome;
-        result.step = m_step;
-        result.message = std::move(message);
-        result.lastCheckpoint = m_checkpoints.last();
-        return result;
+    StepOutcome done; // of the step just applied
+    PhaseLoopHooks hooks;
+    hooks.trainStep = [&]() -> std::optional<std::string> {
+        done = trainStep();
+        if (!done.metrics)
+            return done.failure;
+        return std::nullopt;
     };
-    const auto checkpointIfNew = [&] {
-        if (!m_checkpoints.holds(m_step))
-            writeCheckpoint();
+    hooks.stepDone = [&] {
+        done.metrics->elapsedSeconds = secondsSince(start);
+        if (m_step % m_options.metricsEvery == 0 || m_step == m_options.steps) {
+            emit(*done.metrics);
+            checkHealth(*done.metrics);
+        }
+        if (done.samples)
+            emit(*done.samples);
+    };
+    hooks.validate = [this] {
+        return validationAt(*m_policy, m_validation, m_options.batchSize,
+                            m_options.evalExamples, m_step);
+    };
+    hooks.validated = [this](const ValidationMetrics& metrics) { emit(metrics); };
+    hooks.writeCheckpoint = [this] { writeCheckpoint(); };
+    hooks.failed = [this](const std::string& message) {
+        emit(HealthAlert{m_step + 1, HealthKind::NonFiniteLoss, message});
     };
 
     m_policy->train();
-    while (m_step < m_options.steps) {
-        const auto action = m_control ? m_control->awaitTurn() : ControlAction::Continue;
-        if (action == ControlAction::Cancel) {
-            logger->info("CPO cancelled at step {}", m_step);
-            return finish(PhaseOutcome::Cancelled, fmt::format("cancelled at step {}", m_step));
-        }
-        if (action == ControlAction::Stop) {
-            checkpointIfNew();
-            logger->info("CPO stopped on request at step {}", m_step);
-            return finish(PhaseOutcome::Stopped,
-                          fmt::format("stopped on request at step {}; resume from {}", m_step,
-                                      m_checkpoints.last()->string()));
-        }
-        auto outcome = trainStep();
-        if (!outcome.metrics) {
-            auto message = fmt::format("CPO stopped at step {}: {}; the update was not applied "
-                                       "and {}. Lower the learning rate or β, then resume "
-                                       "from that checkpoint",
-                                       m_step + 1, outcome.failure,
-                                       m_checkpoints.lastGoodText());
-            logger->error("{}", message);
-            emit(HealthAlert{m_step + 1, HealthKind::NonFiniteLoss, message});
-            return finish(PhaseOutcome::Failed, std::move(message));
-        }
-        ++m_step;
-        outcome.metrics->elapsedSeconds = secondsSince(start);
-        if (m_step % m_options.metricsEvery == 0 || m_step == m_options.steps) {
-            emit(*outcome.metrics);
-            checkHealth(*outcome.metrics);
-        }
-        if (outcome.samples)
-            emit(*outcome.samples);
-        if (m_step == m_options.steps)
-            break;
-        if (m_options.checkpointEvery > 0 && m_step % m_options.checkpointEvery == 0)
-            writeCheckpoint();
-    }
-    checkpointIfNew();
-    return finish(PhaseOutcome::Finished,
-                  fmt::format("finished {} steps in {:.1f} s", m_step, secondsSince(start)));
+    const auto end = runPhaseLoop({"CPO", m_options.steps, m_options.evalEvery,
+                                   m_options.checkpointEvery, false,
+                                   "Lower the learning rate or β, then resume from that "
+                                   "checkpoint"},
+                                  hooks, m_control, m_checkpoints, m_step);
+    result.outcome = end.outcome;
+    result.step = m_step;
+    result.message = end.message;
+    result.lastCheckpoint = m_checkpoints.last();
+    result.lastValidation = end.lastValidation;
+    return result;
 }
 
 } // namespace cpo::train

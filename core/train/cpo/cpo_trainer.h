@@ -28,6 +28,7 @@ struct CpoResult {
     std::int64_t step = 0;
     std::string message;
     std::optional<std::filesystem::path> lastCheckpoint;
+    std::optional<ValidationMetrics> lastValidation;
 };
 
 // The CPO phase (DESIGN.md §1) on π_θ = `policy`, against π_ref = `reference`.
@@ -41,13 +42,14 @@ struct CpoResult {
 // with the schedule, clipping and accumulation as in MleTrainer.
 //
 // Events: CpoStepMetrics every metricsEvery steps (with the health checks), a SampleSet every
-// samplesEvery steps, HealthAlerts, CheckpointSaved. Non-finite loss or gradient: the step is
+// samplesEvery steps, HealthAlerts, CheckpointSaved, and with a validation set (setValidation)
+// ValidationMetrics every evalEvery steps and at the end. Non-finite loss or gradient: the step is
 // not applied, a NonFiniteLoss alert is emitted, no checkpoint is written, and run() returns
 // Failed. The run control is asked between steps, as in MleTrainer (stop: checkpoint, then
 // Stopped; cancel: Cancelled; pause: wait); resume()
 // continues with the same data, negatives and optimizer state.
 //
-// The trainer keeps a view of `train`: it must outlive it.
+// The trainer keeps views of `train` and the validation set: they must outlive it.
 class CpoTrainer {
 public:
     // reference: a frozen deep copy (null: a clone of policy is made now). embedding: the
@@ -60,6 +62,11 @@ public:
     // Asked between steps (stop, cancel, pause); may be steered from other threads.
     void setControl(RunControl* control) { m_control = control; }
     void setLossTransform(LossTransform transform) { m_lossTransform = std::move(transform); }
+    // Held-out examples for the validation loss of π_θ (none: no validation).
+    void setValidation(std::span<const data::TokenizedExample> validation)
+    {
+        m_validation = validation;
+    }
 
     // Continues from a checkpoint folder this phase wrote. Throws CheckpointError (Mismatch)
     // when another phase or other settings wrote it.
@@ -87,6 +94,7 @@ private:
     model::CausalLM m_reference;
     model::CausalLM m_embedding;
     std::span<const data::TokenizedExample> m_train;
+    std::span<const data::TokenizedExample> m_validation;
     CpoOptions m_options;
     std::unique_ptr<torch::optim::AdamW> m_optimizer;
     std::unique_ptr<negatives::NegativeSampler> m_sampler;

@@ -8,8 +8,6 @@
 
 namespace cpo::train::negatives {
 
-enum class SamplerKind { An, Bn, Mn, Tn, Mix };
-
 // What the CPO phase asks of its negatives (CpoSpec's sampler fields).
 struct SamplerOptions {
     SamplerKind kind = SamplerKind::Mix;

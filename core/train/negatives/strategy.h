@@ -18,6 +18,10 @@ inline constexpr std::array<Strategy, kStrategyCount> kStrategies{Strategy::An, 
                                                                   Strategy::Mn, Strategy::Tn};
 std::string_view toString(Strategy strategy); // "an" | "bn" | "mn" | "tn"
 
+// Which negatives a CPO phase draws: one strategy, or MixN (each negative from a strategy
+// drawn by the mix weights). The experiment file's `cpo.sampler`.
+enum class SamplerKind { An, Bn, Mn, Tn, Mix };
+
 using Tokens = std::vector<tokenize::TokenId>;
 
 } // namespace cpo::train::negatives

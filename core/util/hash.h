@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace cpo::data {
+namespace cpo {
 
 // Hashes that decide which split an example lands in and which packages a sample keeps, so
 // they must give the same value on every platform, compiler and run: FNV-1a over bytes,
@@ -49,4 +49,4 @@ constexpr double unitInterval(std::uint64_t hash)
     return static_cast<double>(mix64(hash) >> 11) * 0x1.0p-53;
 }
 
-} // namespace cpo::data
+} // namespace cpo

@@ -1,0 +1,112 @@
+// RunStore: what happened along a run besides its metrics: checkpoints and alerts.
+#include "store/run_store.h"
+
+#include "store/column_values.h"
+
+namespace cpo::store {
+namespace {
+
+constexpr char kInsertCheckpointSql[] =
+    "INSERT INTO checkpoints (run_id, phase, step, path, sha256, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
+constexpr char kSelectLatestCheckpointSql[] =
+    "SELECT id, run_id, phase, step, path, sha256, created_at FROM checkpoints "
+    "WHERE run_id = ? ORDER BY id DESC LIMIT 1";
+constexpr char kSelectLatestPhaseCheckpointSql[] =
+    "SELECT id, run_id, phase, step, path, sha256, created_at FROM checkpoints "
+    "WHERE run_id = ? AND phase = ? ORDER BY id DESC LIMIT 1";
+
+constexpr char kSelectCheckpointsSql[] =
+    "SELECT id, run_id, phase, step, path, sha256, created_at FROM checkpoints "
+    "WHERE run_id = ? ORDER BY id";
+
+constexpr char kInsertAlertSql[] =
+    "INSERT INTO alerts (run_id, phase, step, kind, message, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
+constexpr char kSelectAlertsSql[] =
+    "SELECT id, run_id, phase, step, kind, message, created_at FROM alerts WHERE run_id = ? "
+    "ORDER BY step, id";
+
+CheckpointRecord readCheckpoint(const Statement& row)
+{
+    CheckpointRecord checkpoint;
+    checkpoint.id = row.columnInt64(0);
+    checkpoint.runId = row.columnInt64(1);
+    checkpoint.phase = row.columnText(2);
+    checkpoint.step = row.columnInt64(3);
+    checkpoint.path = row.columnText(4);
+    checkpoint.sha256 = row.columnText(5);
+    checkpoint.createdAt = row.columnInt64(6);
+    return checkpoint;
+}
+
+} // namespace
+
+std::int64_t RunStore::recordCheckpoint(const CheckpointRecord& checkpoint)
+{
+    Statement insert(m_db, kInsertCheckpointSql);
+    insert.bindInt64(1, checkpoint.runId);
+    insert.bindText(2, checkpoint.phase);
+    insert.bindInt64(3, checkpoint.step);
+    insert.bindText(4, checkpoint.path);
+    insert.bindText(5, checkpoint.sha256);
+    insert.bindInt64(6, stampOrNow(checkpoint.createdAt));
+    insert.run();
+    return m_db.lastInsertRowId();
+}
+
+std::optional<CheckpointRecord> RunStore::latestCheckpoint(std::int64_t runId,
+                                                           std::optional<std::string_view> phase)
+{
+    Statement select(m_db, phase ? kSelectLatestPhaseCheckpointSql : kSelectLatestCheckpointSql);
+    select.bindInt64(1, runId);
+    if (phase)
+        select.bindText(2, *phase);
+    if (!select.step())
+        return std::nullopt;
+    return readCheckpoint(select);
+}
+
+std::vector<CheckpointRecord> RunStore::listCheckpoints(std::int64_t runId)
+{
+    Statement select(m_db, kSelectCheckpointsSql);
+    select.bindInt64(1, runId);
+    std::vector<CheckpointRecord> checkpoints;
+    while (select.step())
+        checkpoints.push_back(readCheckpoint(select));
+    return checkpoints;
+}
+
+std::int64_t RunStore::recordAlert(const AlertRecord& alert)
+{
+    Statement insert(m_db, kInsertAlertSql);
+    insert.bindInt64(1, alert.runId);
+    insert.bindText(2, alert.phase);
+    insert.bindInt64(3, alert.step);
+    insert.bindText(4, alert.kind);
+    insert.bindText(5, alert.message);
+    insert.bindInt64(6, stampOrNow(alert.createdAt));
+    insert.run();
+    return m_db.lastInsertRowId();
+}
+
+std::vector<AlertRecord> RunStore::listAlerts(std::int64_t runId)
+{
+    Statement select(m_db, kSelectAlertsSql);
+    select.bindInt64(1, runId);
+    std::vector<AlertRecord> alerts;
+    while (select.step()) {
+        AlertRecord alert;
+        alert.id = select.columnInt64(0);
+        alert.runId = select.columnInt64(1);
+        alert.phase = select.columnText(2);
+        alert.step = select.columnInt64(3);
+        alert.kind = select.columnText(4);
+        alert.message = select.columnText(5);
+        alert.createdAt = select.columnInt64(6);
+        alerts.push_back(std::move(alert));
+    }
+    return alerts;
+}
+
+} // namespace cpo::store
