@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The README's run command: installs what is missing, builds Release, and runs the built-in
-# demo experiment (experiments/demo-oracle.json) headless through the `cpo` CLI.
-# Extra arguments go to `cpo run`, e.g. scripts/run.sh --steps-scale 0.2
+# demo experiment (experiments/demo-oracle.json). On a desktop (DISPLAY or WAYLAND_DISPLAY
+# set) it opens the app with the demo loaded and training; otherwise, or with CPO_HEADLESS=1,
+# it trains headless through the `cpo` CLI.
+# Extra arguments go to `cpo run` (or to the app, which takes the same --set and
+# --steps-scale), e.g. scripts/run.sh --steps-scale 0.2
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,5 +25,9 @@ MSG
 fi
 
 cmake --preset release >/dev/null
+if [ -z "${CPO_HEADLESS:-}" ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  cmake --build --preset release -j "${CPO_BUILD_JOBS:-2}" --target cpo-studio
+  exec build/release/app/cpo-studio experiments/demo-oracle.json --run "$@"
+fi
 cmake --build --preset release -j "${CPO_BUILD_JOBS:-2}" --target cpo
 exec build/release/app/cpo run experiments/demo-oracle.json "$@"

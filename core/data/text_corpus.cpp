@@ -22,6 +22,19 @@ std::string_view trim(std::string_view text)
     return text.substr(first, text.find_last_not_of(kWhitespace) - first + 1);
 }
 
+void validate(const TextCorpusOptions& options, const tokenize::Tokenizer& tokenizer)
+{
+    if (options.prefixTokens < 1 || options.continuationTokens < 2)
+        throw Error(fmt::format("a text corpus needs prefixTokens >= 1 and continuationTokens "
+                                ">= 2 (EOS included); they are {} and {}",
+                                options.prefixTokens, options.continuationTokens));
+    if (!tokenizer.eosId())
+        throw Error("the tokenizer (" + tokenizer.describe() + ") has no end-of-sequence "
+                    "token, which every continuation must end with; use one that has");
+}
+
+} // namespace
+
 std::vector<std::filesystem::path> corpusFiles(const std::filesystem::path& path)
 {
     std::error_code error;
@@ -43,19 +56,6 @@ std::vector<std::filesystem::path> corpusFiles(const std::filesystem::path& path
     });
     return files;
 }
-
-void validate(const TextCorpusOptions& options, const tokenize::Tokenizer& tokenizer)
-{
-    if (options.prefixTokens < 1 || options.continuationTokens < 2)
-        throw Error(fmt::format("a text corpus needs prefixTokens >= 1 and continuationTokens "
-                                ">= 2 (EOS included); they are {} and {}",
-                                options.prefixTokens, options.continuationTokens));
-    if (!tokenizer.eosId())
-        throw Error("the tokenizer (" + tokenizer.describe() + ") has no end-of-sequence "
-                    "token, which every continuation must end with; use one that has");
-}
-
-} // namespace
 
 bool isTitleHeading(std::string_view line)
 {

@@ -38,6 +38,10 @@ struct TextCorpus {
     TextCorpusReport report;
 };
 
+// The .txt files a corpus path stands for: the file itself, or a folder's .txt files (not its
+// subfolders') in byte order of their names. Throws cpo::Error for a folder without any.
+std::vector<std::filesystem::path> corpusFiles(const std::filesystem::path& path);
+
 // True for a WikiText-style top-level heading: a line that, trimmed, is "= Title =" with a
 // single "=" on each side (" = = Section = = " is a subsection and stays in its article).
 bool isTitleHeading(std::string_view line);

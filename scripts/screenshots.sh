@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Remakes the README's screenshots of the desktop app: starts a virtual X server (Xvfb), opens
+# cpo-studio on each view in turn and saves the screen with ImageMagick's `import -window root`
+# into docs/ (docs/studio-VIEW.png). The demo experiment trains briefly first, in a throwaway
+# store and runs folder, so the dashboard and the run browser have something to show.
+#
+#   scripts/screenshots.sh [--binary PATH] [--views "dashboard runs setup"] [--out DIR]
+#                          [--size 1600x1000] [--train-seconds 40]
+#
+# Needs xvfb, xdotool and imagemagick (sudo apt-get install xvfb xdotool imagemagick) and a
+# built app (cmake --build --preset release --target cpo-studio).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+binary=build/release/app/cpo-studio
+views="dashboard runs setup"
+out=docs
+size=1600x1000
+train_seconds=40
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --binary) binary=$2; shift 2 ;;
+    --views) views=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --size) size=$2; shift 2 ;;
+    --train-seconds) train_seconds=$2; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "screenshots.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+for tool in Xvfb xdotool import; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "screenshots.sh: $tool is missing: sudo apt-get install xvfb xdotool imagemagick" >&2
+    exit 1
+  fi
+done
+if [ ! -x "$binary" ]; then
+  echo "screenshots.sh: no app at $binary; build it with:" \
+       "cmake --build --preset release --target cpo-studio" >&2
+  exit 1
+fi
+
+work=$(mktemp -d)
+xvfb_pid=""
+app_pid=""
+cleanup() {
+  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# -displayfd: Xvfb picks a free display and writes its number, so parallel runs do not clash.
+Xvfb -displayfd 3 -screen 0 "${size}x24" -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
+xvfb_pid=$!
+for _ in $(seq 50); do [ -s "$work/display" ] && break; sleep 0.1; done
+export DISPLAY=":$(cat "$work/display")"
+export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" # no user settings or runs
+mkdir -p "$out"
+
+# Starts the app with the demo experiment (and the given extra arguments), waits for its window
+# and makes it fill the screen.
+open_app() {
+  "$binary" experiments/demo-oracle.json --db "$work/runs.sqlite" \
+    --set "output.dir=$work/runs" "$@" >"$work/app.log" 2>&1 &
+  app_pid=$!
+  local window
+  if ! window=$(timeout 30 xdotool search --sync --onlyvisible --pid "$app_pid" | head -1) ||
+     [ -z "$window" ]; then
+    echo "screenshots.sh: the app showed no window; its log:" >&2
+    cat "$work/app.log" >&2
+    exit 1
+  fi
+  xdotool windowmove "$window" 0 0 windowsize "$window" "${size%x*}" "${size#*x}"
+}
+
+close_app() {
+  kill "$app_pid" 2>/dev/null || true
+  wait "$app_pid" 2>/dev/null || true
+  app_pid=""
+}
+
+for view in $views; do
+  case "$view" in
+    dashboard)
+      # A short demo run, trained live while the dashboard draws it.
+      open_app --view dashboard --run --steps-scale 0.05
+      sleep "$train_seconds" ;;
+    *)
+      open_app --view "$view"
+      sleep 4 ;;
+  esac
+  import -window root "$out/studio-$view.png"
+  echo "wrote $out/studio-$view.png"
+  close_app
+done
