@@ -20,7 +20,7 @@ constexpr char kGeometryKey[] = "mainWindow/geometry";
 constexpr char kStateKey[] = "mainWindow/state";
 constexpr char kRecentKey[] = "mainWindow/recentFiles";
 // Bumped when the set of docks changes so that an old saved layout is not half applied.
-constexpr int kLayoutVersion = 1;
+constexpr int kLayoutVersion = 2;
 constexpr int kMemoryRefreshMs = 2000;
 
 QString megabytes(std::int64_t bytes)
