@@ -2,7 +2,9 @@
 
 #include "cli_common.h"
 #include "progress.h"
+#include "store_options.h"
 
+#include "engine/evaluation_session.h"
 #include "engine/experiment.h"
 #include "engine/prepared_data.h"
 #include "eval/alpha_sweep.h"
@@ -40,6 +42,8 @@ struct SweepOptions {
     std::int64_t batchSize = 32;
     std::optional<std::uint64_t> seed;
     bool noOracle = false;
+    std::string judge; // a judge config: win rates against the ground truth per alpha
+    std::string db;
 };
 
 // The checkpoint a phase of the run ended with (the highest step), or what stands in for it.
@@ -79,9 +83,17 @@ nlohmann::json finiteOrNull(double value)
     return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
 }
 
-nlohmann::json pointJson(const eval::SweepPoint& point)
+nlohmann::json pointJson(const eval::SweepPoint& point, const engine::ModelEvaluation* judged)
 {
     nlohmann::json json{{"alpha", point.alpha}, {"seconds", point.seconds}};
+    if (judged != nullptr) {
+        json["win_rate"] = judged->winRate.rate;
+        json["ci_low"] = judged->winRate.ciLow;
+        json["ci_high"] = judged->winRate.ciHigh;
+        json["n"] = judged->winRate.n;
+        json["lc_win_rate"] = judged->lengthControlled;
+        json["failures"] = judged->failures;
+    }
     if (const auto& held = point.scores.heldOut) {
         json["nll"] = finiteOrNull(held->loss);
         json["perplexity"] = finiteOrNull(held->perplexity);
@@ -95,11 +107,15 @@ nlohmann::json pointJson(const eval::SweepPoint& point)
     return json;
 }
 
-void printTable(const std::vector<eval::SweepPoint>& points, bool withOracle)
+void printTable(const std::vector<eval::SweepPoint>& points, bool withOracle,
+                const std::vector<engine::ModelEvaluation>& judged)
 {
     std::string header = fmt::format("{:>8}  {:>10}  {:>11}", "alpha", "nll", "perplexity");
     if (withOracle)
         header += fmt::format("  {:>12}  {:>11}", "oracle_logp", "well_formed");
+    if (!judged.empty())
+        header += fmt::format("  {:>8}  {:>17}", "win_rate", "95% interval");
+    const std::size_t best = judged.empty() ? 0 : engine::bestAlpha(judged);
     std::cout << header << '\n';
     for (const auto& point : points) {
         const auto& held = point.scores.heldOut;
@@ -111,6 +127,12 @@ void printTable(const std::vector<eval::SweepPoint>& points, bool withOracle)
             line += fmt::format("  {:>12}  {:>11}",
                                 number(oracle ? oracle->logLikelihoodPerToken : NAN, 4),
                                 number(oracle ? oracle->wellFormed : NAN, 3));
+        }
+        if (!judged.empty()) {
+            const auto index = static_cast<std::size_t>(&point - points.data());
+            const auto& rate = judged[index].winRate;
+            line += fmt::format("  {:>8.3f}  [{:>6.3f}, {:>6.3f}]{}", rate.rate, rate.ciLow,
+                                rate.ciHigh, index == best ? "  best" : "");
         }
         std::cout << line << '\n';
     }
@@ -169,11 +191,51 @@ int runSweep(const SweepOptions& options)
     evaluation.oracleOptions.seed = options.seed.value_or(config.seed);
     evaluation.oracleOptions.batchSize = static_cast<std::size_t>(options.batchSize);
 
+    // With --judge, each alpha's continuations are also judged against the ground truth.
+    std::optional<store::RunStore> store;
+    std::optional<std::int64_t> runId;
+    std::unique_ptr<eval::Judge> judge;
+    std::optional<engine::Evaluator> judgedEvaluator;
+    std::string judgeName;
+    if (!options.judge.empty()) {
+        const auto judgeConfig = engine::loadJudgeConfig(options.judge);
+        judgeName = judgeConfig.name;
+        store.emplace(storePath(options.db));
+        runId = engine::findRunByFolder(*store, runDir);
+        judge = engine::makeJudge(judgeConfig, data.oracle.get(), &*store,
+                                  options.device.empty() ? config.device : options.device);
+        if (!judge)
+            throw Error("--judge " + options.judge + ": a human judge votes in the app; the "
+                        "sweep needs an automatic judge");
+        eval::Decoding decoding;
+        decoding.seed = options.seed.value_or(config.seed);
+        decoding.batchSize = static_cast<std::size_t>(options.batchSize);
+        judgedEvaluator.emplace(examples, *data.tokenizer, judge.get(), judgeName, decoding);
+    }
+    std::vector<engine::ModelEvaluation> judged;
+    auto measure = eval::makeSweepEvaluator(evaluation);
+    const eval::SweepEvaluator evaluate = [&](model::CausalLMImpl& model) {
+        auto scores = measure(model);
+        if (judgedEvaluator) {
+            const double alpha = alphas[judged.size()];
+            judged.push_back(judgedEvaluator->evaluate(
+                model, {fmt::format("alpha={}", alpha), alpha}, 0, store ? &*store : nullptr,
+                runId.value_or(0), options.split));
+        }
+        return scores;
+    };
+    // Rows need the run: a folder the store does not know is judged, not stored.
+    if (judgedEvaluator && !runId) {
+        logger->info("{} is not a run of {}: the win rates are printed, not stored",
+                     runDir.string(), storePath(options.db).string());
+        store.reset();
+    }
+
     Progress progress("alpha sweep", static_cast<std::int64_t>(alphas.size()));
     std::vector<eval::SweepPoint> points;
     try {
         points = eval::sweepAlphas(
-            *mle, *cpo, alphas, eval::makeSweepEvaluator(evaluation),
+            *mle, *cpo, alphas, evaluate,
             [&](std::size_t done, std::size_t, const eval::SweepPoint& point) {
                 progress.update(static_cast<std::int64_t>(done),
                                 fmt::format("alpha {} nll {}", point.alpha,
@@ -184,6 +246,8 @@ int runSweep(const SweepOptions& options)
                                 e.what()));
     }
     progress.finish(fmt::format("{} alphas", points.size()));
+    if (store && runId && !judged.empty())
+        engine::storeAlphaSweep(*store, *runId, options.split, judgeName, judged);
     // Said after the sweep, so that an error stays the one line on stderr.
     logger->info("MLE {}, CPO {}; {} of the {} {} examples{}, on {}", mleFolder.string(),
                  cpoFolder.string(), count, all.size(), options.split,
@@ -191,16 +255,21 @@ int runSweep(const SweepOptions& options)
 
     if (options.common.json) {
         nlohmann::json pointsJson = nlohmann::json::array();
-        for (const auto& point : points)
-            pointsJson.push_back(pointJson(point));
-        printJson({{"run_dir", runDir.string()},
-                   {"mle", mleFolder.string()},
-                   {"cpo", cpoFolder.string()},
-                   {"split", options.split},
-                   {"examples", count},
-                   {"points", pointsJson}});
+        for (std::size_t i = 0; i < points.size(); ++i)
+            pointsJson.push_back(pointJson(points[i], judged.empty() ? nullptr : &judged[i]));
+        nlohmann::json document{{"run_dir", runDir.string()},
+                                {"mle", mleFolder.string()},
+                                {"cpo", cpoFolder.string()},
+                                {"split", options.split},
+                                {"examples", count},
+                                {"points", pointsJson}};
+        if (!judged.empty()) {
+            document["judge"] = judgeName;
+            document["best_alpha"] = alphas[engine::bestAlpha(judged)];
+        }
+        printJson(document);
     } else {
-        printTable(points, withOracle);
+        printTable(points, withOracle, judged);
     }
     return 0;
 }
@@ -240,6 +309,11 @@ CLI::App* addEnsembleSweepCommand(CLI::App& ensemble, Action& action)
                         "experiment's)");
     command->add_flag("--no-oracle", options->noOracle,
                       "Skip sampling and the oracle teacher's score on the oracle task");
+    command->add_option("--judge", options->judge,
+                        "Judge config: also each alpha's win rate against the ground truth "
+                        "(greedy continuations), stored with the run when --db knows it")
+        ->check(CLI::ExistingFile);
+    addDbOption(*command, options->db);
     addCommonOptions(*command, options->common);
     command->callback([options, &action] { action = [options] { return runSweep(*options); }; });
     return command;

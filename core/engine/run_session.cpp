@@ -83,6 +83,7 @@ train::CpoOptions cpoOptions(const CpoSpec& spec, std::uint64_t seed,
     options.sampler.kind = static_cast<train::negatives::SamplerKind>(spec.sampler);
     options.sampler.mixWeights = {spec.mixWeights.an, spec.mixWeights.bn, spec.mixWeights.mn,
                                   spec.mixWeights.tn};
+    options.sampler.mixStratified = spec.mixStratified;
     options.sampler.mnFraction = spec.mnFraction;
     options.sampler.an.sampling = {spec.an.temperature, spec.an.topK, spec.an.topP};
     options.sampler.an.maxNewTokens = spec.an.maxNewTokens;

@@ -30,7 +30,7 @@ struct EvaluationRecord {
 struct GenerationRecord {
     std::int64_t id = 0;
     std::int64_t evaluationId = 0;
-    std::string exampleHash; // the example's identity (hex), the same across models
+    std::string exampleHash; // the example's identity (hex:index), the same across models
     std::string prompt;
     std::string reference;
     std::string text;
