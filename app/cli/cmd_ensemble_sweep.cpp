@@ -219,17 +219,16 @@ int runSweep(const SweepOptions& options)
         if (judgedEvaluator) {
             const double alpha = alphas[judged.size()];
             judged.push_back(judgedEvaluator->evaluate(
-                model, {fmt::format("alpha={}", alpha), alpha}, 0, store ? &*store : nullptr,
+                model, {fmt::format("alpha={}", alpha), alpha}, 0, runId ? &*store : nullptr,
                 runId.value_or(0), options.split));
         }
         return scores;
     };
-    // Rows need the run: a folder the store does not know is judged, not stored.
-    if (judgedEvaluator && !runId) {
+    // Rows need the run: a folder the store does not know is judged, not stored (a chat
+    // judge still caches its answers there).
+    if (judgedEvaluator && !runId)
         logger->info("{} is not a run of {}: the win rates are printed, not stored",
                      runDir.string(), storePath(options.db).string());
-        store.reset();
-    }
 
     Progress progress("alpha sweep", static_cast<std::int64_t>(alphas.size()));
     std::vector<eval::SweepPoint> points;

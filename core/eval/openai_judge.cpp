@@ -25,22 +25,12 @@ struct Answer {
     std::string detail;                // why no verdict
 };
 
+// The verdict as cached: "a", "b", "tie" (which parseAnswer reads back) or "unparseable".
 std::string verdictName(std::optional<Preference> shown)
 {
     if (!shown)
         return std::string(kUnparseable);
     return *shown == Preference::A ? "a" : *shown == Preference::B ? "b" : "tie";
-}
-
-std::optional<Preference> verdictFromName(std::string_view name)
-{
-    if (name == "a")
-        return Preference::A;
-    if (name == "b")
-        return Preference::B;
-    if (name == "tie")
-        return Preference::Tie;
-    return std::nullopt;
 }
 
 // The preference for the pair's own A, from an answer given with the pair shown reversed.
@@ -133,7 +123,7 @@ std::vector<JudgeVerdict> OpenAiJudge::judge(std::span<const JudgePair> pairs)
             if (m_cache != nullptr) {
                 if (const auto cached = m_cache->findJudgment(m_configHash, promptHashes[i],
                                                               pairHashes[i], orderAb)) {
-                    answers[question] = {true, verdictFromName(cached->verdict),
+                    answers[question] = {true, parseAnswer(cached->verdict),
                                          cached->rawAnswer};
                     ++m_stats.cached;
                     continue;

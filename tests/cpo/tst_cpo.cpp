@@ -736,6 +736,13 @@ void TestCpo::cpoRaisesAccuracyOnTheOracleTask()
     // by different passes).
     QVERIFY(std::abs(metrics.front().rewardGroundTruth) < 1e-4);
     QVERIFY(std::abs(metrics.front().klGroundTruth) < 1e-5);
+    // Stored and streamed as what it is, a log-ratio on y1 (it can be negative): no "kl".
+    bool logRatioNamed = false;
+    for (const auto& [name, value] : train::namedValues(metrics.back())) {
+        QVERIFY2(name.find("kl") == std::string_view::npos, std::string(name).c_str());
+        logRatioNamed = logRatioNamed || name == "logratio_y1";
+    }
+    QVERIFY(logRatioNamed);
     double late = 0.0;
     for (std::size_t i = metrics.size() - 10; i < metrics.size(); ++i)
         late += metrics[i].accuracy / 10.0;

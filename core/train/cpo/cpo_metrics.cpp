@@ -84,7 +84,9 @@ std::vector<std::pair<std::string_view, double>> namedValues(const CpoStepMetric
             {"logp_ref_y1", e.referenceLogProbGroundTruth},
             {"logp_theta_negatives", e.policyLogProbNegatives},
             {"logp_ref_negatives", e.referenceLogProbNegatives},
-            {"kl_y1", e.klGroundTruth},
+            // The mean per-token log-ratio log π_θ − log π_ref on y1: it can be negative, so it
+            // is not a KL (was "kl_y1"; a real KL estimate comes with evaluations).
+            {"logratio_y1", e.klGroundTruth},
             {"grad_norm", e.gradNorm},
             {"lr", e.lr},
             {"tokens_per_s", e.tokensPerSecond}};
