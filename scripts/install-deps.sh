@@ -9,6 +9,7 @@ packages=(
   qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
   libspdlog-dev libsqlite3-dev nlohmann-json3-dev libsentencepiece-dev libpcre2-dev
   libcli11-dev zlib1g-dev liblz4-dev
+  libcurl4-openssl-dev libcpp-httplib-dev  # judge endpoints; local HTTP servers in tests
 )
 
 missing=()

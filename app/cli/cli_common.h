@@ -41,6 +41,7 @@ CLI::App* addEnsembleSweepCommand(CLI::App& ensemble, Action& action);
 void addRunsCommand(CLI::App& app, Action& action);
 void addRunCommand(CLI::App& app, Action& action);
 void addTrainTokenizerCommand(CLI::App& app, Action& action);
+void addEvalCommand(CLI::App& app, Action& action);
 // Subcommands of `cpo runs`.
 void addResumeCommand(CLI::App& runs, Action& action);
 void addQueueCommand(CLI::App& runs, Action& action);

@@ -36,6 +36,7 @@ int runCli(int argc, char** argv)
     cpo::cli::addBenchCommand(app, action);
     cpo::cli::addEnsembleCommand(app, action);
     cpo::cli::addRunsCommand(app, action);
+    cpo::cli::addEvalCommand(app, action);
 
     try {
         app.parse(argc, argv);
