@@ -9,6 +9,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
 find_package(Threads REQUIRED)
+# libcurl talks to OpenAI-compatible judge endpoints.
+find_package(CURL REQUIRED)
 # zlib and liblz4 read apt's compressed package lists for the Debian demo dataset.
 find_package(ZLIB REQUIRED)
 pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)

@@ -9,8 +9,8 @@ packages=(
   qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
   libspdlog-dev libsqlite3-dev nlohmann-json3-dev libsentencepiece-dev libpcre2-dev
   libcli11-dev zlib1g-dev liblz4-dev
-  libcurl4-openssl-dev libssl-dev          # Hugging Face Hub downloads and their sha256 checks
-  libcpp-httplib-dev                       # the Hub tests' local HTTP server
+  libcurl4-openssl-dev libssl-dev          # Hub downloads and judge endpoints; sha256 checks
+  libcpp-httplib-dev                       # local HTTP servers in the hub and judge tests
 )
 
 missing=()

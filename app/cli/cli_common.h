@@ -43,6 +43,7 @@ void addRunCommand(CLI::App& app, Action& action);
 void addTrainTokenizerCommand(CLI::App& app, Action& action);
 void addFetchCommand(CLI::App& app, Action& action);
 void addCacheCommand(CLI::App& app, Action& action);
+void addEvalCommand(CLI::App& app, Action& action);
 // Subcommands of `cpo runs`.
 void addResumeCommand(CLI::App& runs, Action& action);
 void addQueueCommand(CLI::App& runs, Action& action);

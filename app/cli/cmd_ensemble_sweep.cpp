@@ -3,6 +3,7 @@
 #include "cli_common.h"
 #include "hub_arguments.h"
 #include "progress.h"
+#include "store_options.h"
 
 #include "engine/alpha_sweep_session.h"
 #include "eval/alpha_sweep.h"
@@ -36,6 +37,8 @@ struct SweepOptions {
     std::int64_t batchSize = 32;
     std::optional<std::uint64_t> seed;
     bool noOracle = false;
+    std::string judge; // a judge config: win rates against the ground truth per alpha
+    std::string db;
 };
 
 // The checkpoint a phase of the run ended with (the highest step), or what stands in for it.
@@ -72,6 +75,14 @@ nlohmann::json finiteOrNull(double value)
 nlohmann::json pointJson(const engine::AlphaPoint& point)
 {
     nlohmann::json json{{"alpha", point.alpha}, {"seconds", point.seconds}};
+    if (const auto& judged = point.winRate) {
+        json["win_rate"] = judged->rate;
+        json["ci_low"] = judged->ciLow;
+        json["ci_high"] = judged->ciHigh;
+        json["n"] = judged->n;
+        json["lc_win_rate"] = judged->lengthControlled;
+        json["failures"] = judged->failures;
+    }
     if (const auto& held = point.heldOut) {
         json["nll"] = finiteOrNull(held->loss);
         json["perplexity"] = finiteOrNull(held->perplexity);
@@ -85,11 +96,16 @@ nlohmann::json pointJson(const engine::AlphaPoint& point)
     return json;
 }
 
-void printTable(const std::vector<engine::AlphaPoint>& points, bool withOracle)
+void printTable(const engine::AlphaSweepResult& result)
 {
+    const auto& points = result.points;
+    const bool withOracle = result.withOracle;
+    const bool judged = result.bestPoint.has_value();
     std::string header = fmt::format("{:>8}  {:>10}  {:>11}", "alpha", "nll", "perplexity");
     if (withOracle)
         header += fmt::format("  {:>12}  {:>11}", "oracle_logp", "well_formed");
+    if (judged)
+        header += fmt::format("  {:>8}  {:>17}", "win_rate", "95% interval");
     std::cout << header << '\n';
     for (const auto& point : points) {
         const auto& held = point.heldOut;
@@ -101,6 +117,11 @@ void printTable(const std::vector<engine::AlphaPoint>& points, bool withOracle)
             line += fmt::format("  {:>12}  {:>11}",
                                 number(oracle ? oracle->logLikelihoodPerToken : NAN, 4),
                                 number(oracle ? oracle->wellFormed : NAN, 3));
+        }
+        if (const auto& rate = point.winRate) {
+            const auto index = static_cast<std::size_t>(&point - points.data());
+            line += fmt::format("  {:>8.3f}  [{:>6.3f}, {:>6.3f}]{}", rate->rate, rate->ciLow,
+                                rate->ciHigh, index == result.bestPoint ? "  best" : "");
         }
         std::cout << line << '\n';
     }
@@ -129,6 +150,10 @@ int runSweep(const SweepOptions& options)
     request.seed = options.seed;
     request.oracle = !options.noOracle;
     request.experimentThreads = options.common.threads == 0; // --threads wins
+    if (!options.judge.empty()) {
+        request.judgeFile = options.judge;
+        request.db = storePath(options.db);
+    }
 
     Progress progress("alpha sweep", static_cast<std::int64_t>(request.alphas.size()));
     engine::AlphaSweepResult result;
@@ -157,14 +182,19 @@ int runSweep(const SweepOptions& options)
         nlohmann::json pointsJson = nlohmann::json::array();
         for (const auto& point : result.points)
             pointsJson.push_back(pointJson(point));
-        printJson({{"run_dir", request.runDir.string()},
-                   {"mle", request.mleModel.string()},
-                   {"cpo", request.cpoModel.string()},
-                   {"split", options.split},
-                   {"examples", result.examples},
-                   {"points", pointsJson}});
+        nlohmann::json document{{"run_dir", request.runDir.string()},
+                                {"mle", request.mleModel.string()},
+                                {"cpo", request.cpoModel.string()},
+                                {"split", options.split},
+                                {"examples", result.examples},
+                                {"points", pointsJson}};
+        if (result.bestPoint) {
+            document["judge"] = result.judge;
+            document["best_alpha"] = result.points[*result.bestPoint].alpha;
+        }
+        printJson(document);
     } else {
-        printTable(result.points, result.withOracle);
+        printTable(result);
     }
     return 0;
 }
@@ -204,6 +234,11 @@ CLI::App* addEnsembleSweepCommand(CLI::App& ensemble, Action& action)
                         "experiment's)");
     command->add_flag("--no-oracle", options->noOracle,
                       "Skip sampling and the oracle teacher's score on the oracle task");
+    command->add_option("--judge", options->judge,
+                        "Judge config: also each alpha's win rate against the ground truth "
+                        "(greedy continuations), stored with the run when --db knows it")
+        ->check(CLI::ExistingFile);
+    addDbOption(*command, options->db);
     addCommonOptions(*command, options->common);
     command->callback([options, &action] { action = [options] { return runSweep(*options); }; });
     return command;

@@ -38,6 +38,7 @@ int runCli(int argc, char** argv)
     cpo::cli::addRunsCommand(app, action);
     cpo::cli::addFetchCommand(app, action);
     cpo::cli::addCacheCommand(app, action);
+    cpo::cli::addEvalCommand(app, action);
 
     try {
         app.parse(argc, argv);

@@ -63,7 +63,7 @@ public:
                     if (m_progress)
                         m_progress->update(e.step, "loss " + fixed(e.loss, 3) + "  acc " +
                                                        fixed(e.accuracy, 2) + "  margin " +
-                                                       fixed(e.margin, 2) + "  KL " +
+                                                       fixed(e.margin, 2) + "  logratio " +
                                                        fixed(e.klGroundTruth, 3));
                 } else if constexpr (std::is_same_v<T, train::ValidationMetrics>) {
                     m_validation = "val " + fixed(e.loss, 3) + " ppl " + fixed(e.perplexity, 2);

@@ -115,10 +115,15 @@ TextCorpus loadTextCorpus(const TextCorpusOptions& options, const tokenize::Toke
                 const auto begin = ids.begin() + static_cast<std::ptrdiff_t>(s);
                 const auto cut = begin + static_cast<std::ptrdiff_t>(options.prefixTokens);
                 const auto end = begin + static_cast<std::ptrdiff_t>(windowText);
-                TokenizedExample example{{begin, cut}, {cut, end}, category, 0, documentHash};
+                // EOS only where the document really ends; a window cut mid-text takes the
+                // next text token instead, or it would teach the model to stop mid-sentence.
+                const bool documentEnds = end == ids.end();
+                TokenizedExample example{
+                    {begin, cut}, {cut, documentEnds ? end : end + 1}, category, 0, documentHash};
                 TextExample shown{tokenizer.decode(example.prefix),
                                   tokenizer.decode(example.continuation), category};
-                example.continuation.push_back(eos);
+                if (documentEnds)
+                    example.continuation.push_back(eos);
                 example.hash = exampleHash(shown.prompt, shown.continuation);
                 out.examples.push_back(std::move(example));
                 out.texts.push_back(std::move(shown));

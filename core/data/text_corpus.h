@@ -30,8 +30,10 @@ struct TextCorpusReport {
 };
 
 struct TextCorpus {
-    // Each window's continuation is its last continuationTokens - 1 text tokens + EOS. The
-    // category is the file's stem (e.g. "valid"); groupHash identifies the document.
+    // Each window's continuation is continuationTokens tokens: its last continuationTokens - 1
+    // text tokens, then EOS where the document ends there, else the text's next token (so a
+    // window cut mid-document never teaches the model to stop). The category is the file's
+    // stem (e.g. "valid"); groupHash identifies the document.
     std::vector<TokenizedExample> examples;
     // examples[i] decoded (continuation without its EOS), for display.
     std::vector<TextExample> texts;

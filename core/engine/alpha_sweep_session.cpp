@@ -1,9 +1,12 @@
 #include "engine/alpha_sweep_session.h"
 
+#include "engine/evaluation_session.h"
+#include "engine/judge_config.h"
 #include "engine/prepared_data.h"
 #include "eval/alpha_sweep.h"
 #include "model/device.h"
 #include "model/hf_folder.h"
+#include "store/run_store.h"
 #include "train/checkpoint.h"
 #include "util/blas_threads.h"
 #include "util/error.h"
@@ -21,7 +24,7 @@ namespace fs = std::filesystem;
 
 AlphaPoint plain(const eval::SweepPoint& point)
 {
-    AlphaPoint out{point.alpha, std::nullopt, std::nullopt, point.seconds};
+    AlphaPoint out{point.alpha, std::nullopt, std::nullopt, std::nullopt, point.seconds};
     if (const auto& held = point.scores.heldOut)
         out.heldOut = AlphaHeldOut{held->loss, held->perplexity, held->tokens};
     if (const auto& oracle = point.scores.oracle)
@@ -86,17 +89,71 @@ AlphaSweepResult runAlphaSweep(const AlphaSweepRequest& request,
     evaluation.oracle = result.withOracle ? data.oracle.get() : nullptr;
     evaluation.oracleOptions.seed = request.seed.value_or(config.seed);
     evaluation.oracleOptions.batchSize = static_cast<std::size_t>(request.batchSize);
+    // With a judge, each α's continuations are also judged against the ground truth.
+    std::optional<store::RunStore> store;
+    std::optional<std::int64_t> runId;
+    std::unique_ptr<eval::Judge> judge;
+    std::optional<Evaluator> judged;
+    std::vector<ModelEvaluation> verdicts;
+    if (!request.judgeFile.empty()) {
+        const auto judgeConfig = loadJudgeConfig(request.judgeFile);
+        result.judge = judgeConfig.name;
+        store.emplace(request.db);
+        runId = findRunByFolder(*store, request.runDir);
+        judge = makeJudge(judgeConfig, data.oracle.get(), &*store,
+                          request.device.empty() ? config.device : request.device);
+        if (!judge)
+            throw Error(request.judgeFile.string() + ": a human judge votes in the app; the "
+                        "sweep needs an automatic judge");
+        eval::Decoding decoding;
+        decoding.seed = request.seed.value_or(config.seed);
+        decoding.batchSize = static_cast<std::size_t>(request.batchSize);
+        judged.emplace(evaluation.examples, *data.tokenizer, judge.get(), judgeConfig.name,
+                       decoding);
+        // Rows need the run: a folder the store does not know is judged, not stored (a chat
+        // judge still caches its answers there).
+        if (!runId && status)
+            status(request.runDir.string() + " is not a run of " + request.db.string() +
+                   ": the win rates are printed, not stored");
+    }
+    const auto split = request.testSplit ? "test" : "validation";
+    auto measure = eval::makeSweepEvaluator(evaluation);
+    const eval::SweepEvaluator evaluate = [&](model::CausalLMImpl& model) {
+        auto scores = measure(model);
+        if (judged) {
+            const double alpha = request.alphas[verdicts.size()];
+            verdicts.push_back(judged->evaluate(model, {fmt::format("alpha={}", alpha), alpha},
+                                                0, runId ? &*store : nullptr,
+                                                runId.value_or(0), split));
+        }
+        return scores;
+    };
+    const auto withWinRate = [&](AlphaPoint point, std::size_t index) {
+        if (index < verdicts.size()) {
+            const auto& v = verdicts[index];
+            point.winRate = AlphaWinRate{v.winRate.rate, v.winRate.ciLow, v.winRate.ciHigh,
+                                         v.winRate.n, v.lengthControlled, v.failures};
+        }
+        return point;
+    };
     try {
         const auto points = eval::sweepAlphas(
-            *mle, *cpo, request.alphas, eval::makeSweepEvaluator(evaluation),
+            *mle, *cpo, request.alphas, evaluate,
             [&](std::size_t done, std::size_t total, const eval::SweepPoint& point) {
                 if (progress)
-                    progress(done, total, plain(point));
+                    progress(done, total, withWinRate(plain(point), done - 1));
             });
-        for (const auto& point : points)
-            result.points.push_back(plain(point));
+        for (std::size_t i = 0; i < points.size(); ++i)
+            result.points.push_back(withWinRate(plain(points[i]), i));
     } catch (const Error& e) {
         throw AlphaSweepModelsError(e.what());
+    }
+    if (!verdicts.empty()) {
+        result.bestPoint = bestAlpha(verdicts);
+        if (runId) {
+            storeAlphaSweep(*store, *runId, split, result.judge, verdicts);
+            result.stored = true;
+        }
     }
     return result;
 }

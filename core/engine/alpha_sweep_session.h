@@ -29,6 +29,10 @@ struct AlphaSweepRequest {
     std::optional<std::uint64_t> seed; // of the oracle samples (default: the experiment's)
     bool oracle = true;             // on the oracle task, also the teacher's score of samples
     bool experimentThreads = true;  // run with the experiment's thread count, when it has one
+    // A judge config file: each α's continuations are also judged against the ground truth.
+    // The points are stored in `db` when the run folder is one of its runs.
+    std::filesystem::path judgeFile;
+    std::filesystem::path db;
 };
 
 struct AlphaHeldOut {
@@ -43,10 +47,21 @@ struct AlphaOracle {
     std::int64_t samples = 0;
 };
 
+// Win rate against the ground truth with its 95 % Wilson interval (with a judge).
+struct AlphaWinRate {
+    double rate = 0.0;
+    double ciLow = 0.0;
+    double ciHigh = 0.0;
+    std::int64_t n = 0;
+    double lengthControlled = 0.5;
+    std::int64_t failures = 0;
+};
+
 struct AlphaPoint {
     double alpha = 0.0;
     std::optional<AlphaHeldOut> heldOut;
     std::optional<AlphaOracle> oracle;
+    std::optional<AlphaWinRate> winRate;
     double seconds = 0.0;
 };
 
@@ -56,6 +71,9 @@ struct AlphaSweepResult {
     std::size_t available = 0;      // in the split
     bool withOracle = false;
     std::string device;
+    std::string judge;                    // the judge's name; "" without one
+    std::optional<std::size_t> bestPoint; // the highest win rate (the first of equals)
+    bool stored = false;                  // the judged points landed in the store
 };
 
 // After each α: `done` of `total` finished, `point` the one just finished.

@@ -176,6 +176,12 @@ CpoSpec readCpo(ObjectReader in)
             in.error("mix_weights", "given but sampler is \"" + sampler +
                                         "\"; mix_weights only apply to sampler \"mix\"");
     }
+    if (in.has("mix_stratified")) {
+        out.mixStratified = in.boolean("mix_stratified", defaults.mixStratified);
+        if (out.sampler != SamplerKind::Mix)
+            in.error("mix_stratified", "given but sampler is \"" + sampler +
+                                           "\"; mix_stratified only applies to sampler \"mix\"");
+    }
     out.mnFraction = in.number("mn_fraction", defaults.mnFraction, kUnitOpen);
     if (auto an = in.object("an"))
         out.an = readAnDecoding(std::move(*an));
@@ -575,6 +581,7 @@ json toJson(const CpoSpec& cpo)
                               {"bn", cpo.mixWeights.bn},
                               {"mn", cpo.mixWeights.mn},
                               {"tn", cpo.mixWeights.tn}};
+        out["mix_stratified"] = cpo.mixStratified; // which MixN the run used
     }
     return out;
 }

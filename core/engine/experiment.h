@@ -118,7 +118,7 @@ struct AnDecoding {
     double temperature = 1.0;
     std::int64_t topK = 0;         // 0 = no top-k cut
     double topP = 1.0;             // 1 = no nucleus cut
-    std::int64_t maxNewTokens = 0; // 0 = the ground truth's length
+    std::int64_t maxNewTokens = 0; // 0 = the training set's longest continuation
 };
 
 // The CPO phase (DESIGN.md §1).
@@ -134,6 +134,7 @@ struct CpoSpec {
     double lambdaMle = 0.0;   // weight of the extra NLL(y1) term
     SamplerKind sampler = SamplerKind::Mix;
     MixWeights mixWeights;    // used only by SamplerKind::Mix
+    bool mixStratified = false; // MixN: each example's negatives cover the strategies in turn
     double mnFraction = 0.25; // share of continuation positions MN replaces
     AnDecoding an;
     bool ranking = false;

@@ -44,6 +44,7 @@ train::CpoOptions cpoOptionsFor(const ExperimentConfig& config,
     options.sampler.kind = spec.sampler;
     options.sampler.mixWeights = {spec.mixWeights.an, spec.mixWeights.bn, spec.mixWeights.mn,
                                   spec.mixWeights.tn};
+    options.sampler.mixStratified = spec.mixStratified;
     options.sampler.mnFraction = spec.mnFraction;
     options.sampler.an.sampling = {spec.an.temperature, spec.an.topK, spec.an.topP};
     options.sampler.an.maxNewTokens = spec.an.maxNewTokens;

@@ -1,6 +1,6 @@
 #include "eval/oracle_score.h"
 
-#include "eval/generate.h"
+#include "eval/eval_generation.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,39 +13,30 @@ OracleScore oracleScore(model::CausalLMImpl& model, const data::OracleTask& orac
                         std::span<const data::TokenizedExample> examples,
                         const OracleScoreOptions& options)
 {
-    GenerateOptions generation;
-    generation.sampling = options.sampling;
-    generation.maxNewTokens = oracle.options().continuationTokens;
-    generation.eosId = oracle.eosId();
+    Decoding decoding;
+    decoding.sampling = options.sampling;
+    decoding.maxNewTokens = oracle.options().continuationTokens;
+    decoding.seed = options.seed;
+    decoding.batchSize = options.batchSize;
+    const auto generated = generateContinuations(model, examples, decoding, oracle.eosId());
 
-    const bool wasTraining = model.is_training();
-    model.eval();
+    std::vector<std::vector<tokenize::TokenId>> prompts, continuations;
+    for (std::size_t i = 0; i < examples.size(); ++i) {
+        prompts.push_back(examples[i].prefix);
+        continuations.emplace_back(generated[i].tokens.begin(), generated[i].tokens.end());
+    }
     OracleScore score;
     double logLikelihood = 0.0;
     std::int64_t wellFormed = 0;
-    const std::size_t batchSize = std::max<std::size_t>(options.batchSize, 1);
-    for (std::size_t begin = 0; begin < examples.size(); begin += batchSize) {
-        const auto chunk = examples.subspan(begin, std::min(batchSize, examples.size() - begin));
-        std::vector<std::vector<std::int32_t>> prompts;
-        for (const auto& example : chunk)
-            prompts.emplace_back(example.prefix.begin(), example.prefix.end());
-        // Each chunk its own seed: a sample depends on the seed and its index only.
-        generation.seed = options.seed + begin;
-        const auto generated = generate(model, prompts, generation);
-        std::vector<std::vector<tokenize::TokenId>> continuations;
-        for (const auto& sequence : generated)
-            continuations.emplace_back(sequence.tokens.begin(), sequence.tokens.end());
-        const auto scores = oracle.logLikelihood(prompts, continuations);
-        for (std::size_t i = 0; i < scores.size(); ++i) {
-            ++score.samples;
-            if (!std::isfinite(scores[i]))
-                continue;
-            ++wellFormed;
-            logLikelihood += scores[i];
-            score.tokens += static_cast<std::int64_t>(continuations[i].size());
-        }
+    const auto scores = oracle.logLikelihood(prompts, continuations);
+    for (std::size_t i = 0; i < scores.size(); ++i) {
+        ++score.samples;
+        if (!std::isfinite(scores[i]))
+            continue;
+        ++wellFormed;
+        logLikelihood += scores[i];
+        score.tokens += static_cast<std::int64_t>(continuations[i].size());
     }
-    model.train(wasTraining);
 
     score.wellFormed = score.samples > 0 ? static_cast<double>(wellFormed) /
                                                static_cast<double>(score.samples)

@@ -183,6 +183,19 @@ constexpr char kSchemaV3Sql[] = R"sql(
 ALTER TABLE runs ADD COLUMN run_dir TEXT;
 )sql";
 
+// What an evaluation needs beyond v2's tables: its decoding settings and results (JSON, as
+// the CLI prints them), and per generation its category, lengths (for the length-controlled
+// win rate) and why the judge gave no verdict. Nullable, so older builds still write.
+constexpr char kSchemaV4Sql[] = R"sql(
+ALTER TABLE evaluations ADD COLUMN decoding TEXT;
+ALTER TABLE evaluations ADD COLUMN summary TEXT;
+ALTER TABLE generations ADD COLUMN category TEXT;
+ALTER TABLE generations ADD COLUMN tokens INTEGER;
+ALTER TABLE generations ADD COLUMN reference_tokens INTEGER;
+ALTER TABLE generations ADD COLUMN judge_detail TEXT;
+CREATE INDEX generations_by_evaluation ON generations (evaluation_id);
+)sql";
+
 struct Migration {
     int version;
     int compatibleVersion;
@@ -193,6 +206,7 @@ constexpr std::array kMigrations{
     Migration{1, 1, kSchemaV1Sql},
     Migration{2, 1, kSchemaV2Sql},
     Migration{3, 1, kSchemaV3Sql},
+    Migration{4, 1, kSchemaV4Sql},
 };
 static_assert(kMigrations.size() == kSchemaVersion, "one migration per schema version");
 

@@ -44,7 +44,9 @@ constexpr std::array<CpoMetricField, 17> kCpoMetricFields{{
     {"logp_ref_y1", &CpoStepMetrics::referenceLogProbGroundTruth},
     {"logp_theta_negatives", &CpoStepMetrics::policyLogProbNegatives},
     {"logp_ref_negatives", &CpoStepMetrics::referenceLogProbNegatives},
-    {"kl_y1", &CpoStepMetrics::klGroundTruth},
+    // The mean per-token log-ratio log π_θ − log π_ref on y1: it can be negative, so it is
+    // not a KL (was "kl_y1"; a real KL estimate comes with evaluations, `kl_to_mle`).
+    {"logratio_y1", &CpoStepMetrics::klGroundTruth},
     {"grad_norm", &CpoStepMetrics::gradNorm},
     {"lr", &CpoStepMetrics::lr},
     {"tokens_per_s", &CpoStepMetrics::tokensPerSecond},

@@ -89,7 +89,7 @@ struct CpoStepMetrics {
     friend bool operator==(const CpoStepMetrics&, const CpoStepMetrics&) = default;
 };
 
-// The scalar metrics of a step by name ("loss", "accuracy", "kl_y1", ...), in one fixed order:
+// The scalar metrics of a step by name ("loss", "accuracy", "logratio_y1", ...), in one fixed order:
 // the run store's series keys and the event stream's fields both come from here.
 std::vector<std::pair<std::string_view, double>> namedValues(const CpoStepMetrics& metrics);
 

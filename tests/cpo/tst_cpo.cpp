@@ -175,6 +175,8 @@ private Q_SLOTS:
     void bnFallsBackToTheBuffer();
     void anReferenceLogProbsMatchTeacherForcing();
     void mixIsDeterministicForASeed();
+    void anRunsToEosOrTheDatasetCap();
+    void stratifiedMixCoversTheStrategies();
 
     // --- trainer -------------------------------------------------------------------------
     void nonFiniteLossStopsAndAlerts();
@@ -529,6 +531,64 @@ void TestCpo::mixIsDeterministicForASeed()
     QVERIFY(draw(42) != draw(43));
 }
 
+// The trainer's AN cap is the training set's longest continuation, not each y1's length:
+// short ground truths get negatives that run on to their own EOS.
+void TestCpo::anRunsToEosOrTheDatasetCap()
+{
+    auto reference = tinyModel(13);
+    reference->eval();
+    const auto batch = smallBatch();
+    neg::SamplerOptions options;
+    options.kind = neg::SamplerKind::An;
+    options = neg::withDatasetDefaults(options, batch);
+    QCOMPARE(options.an.maxNewTokens, std::int64_t(9)); // {1..8, EOS}, the longest
+    auto sampler = neg::makeSampler(options);
+    const auto result = sampleWith(*sampler, batch, 6, *reference, 21);
+    bool longerThanY1 = false;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        for (const auto& n : result.negatives[i]) {
+            QVERIFY(n.tokens.size() <= 9);
+            const auto eos = std::find(n.tokens.begin(), n.tokens.end(), kEos);
+            // Ends at its own EOS, or runs to the cap without one.
+            QVERIFY(eos == n.tokens.end() - 1 || (eos == n.tokens.end() && n.tokens.size() == 9));
+            longerThanY1 = longerThanY1 || n.tokens.size() > batch[i].continuation.size();
+        }
+    }
+    QVERIFY2(longerThanY1, "no AN negative went past its ground truth's length");
+    // A cap given in the experiment stays.
+    options.an.maxNewTokens = 4;
+    QCOMPARE(neg::withDatasetDefaults(options, batch).an.maxNewTokens, std::int64_t(4));
+}
+
+// K − 1 = 3 negatives over four equally weighted strategies: stratified, every example gets
+// three different ones; drawn independently, some example repeats one.
+void TestCpo::stratifiedMixCoversTheStrategies()
+{
+    auto reference = tinyModel(14);
+    reference->eval();
+    const auto batch = smallBatch();
+    const auto repeats = [&](bool stratified, std::uint64_t seed) {
+        neg::SamplerOptions options; // MixN, equal weights
+        options.mixStratified = stratified;
+        auto sampler = neg::makeSampler(options);
+        const auto result = sampleWith(*sampler, batch, 3, *reference, seed);
+        int examplesWithRepeats = 0;
+        for (const auto& row : result.negatives) {
+            std::set<int> strategies;
+            for (const auto& n : row)
+                strategies.insert(static_cast<int>(n.strategy));
+            examplesWithRepeats += strategies.size() < row.size() ? 1 : 0;
+        }
+        return examplesWithRepeats;
+    };
+    int independent = 0;
+    for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+        QCOMPARE(repeats(true, seed), 0);
+        independent += repeats(false, seed);
+    }
+    QVERIFY2(independent > 0, "independent draws never repeated a strategy");
+}
+
 namespace {
 
 data::OracleOptions tinyOracle()
@@ -676,6 +736,13 @@ void TestCpo::cpoRaisesAccuracyOnTheOracleTask()
     // by different passes).
     QVERIFY(std::abs(metrics.front().rewardGroundTruth) < 1e-4);
     QVERIFY(std::abs(metrics.front().klGroundTruth) < 1e-5);
+    // Stored and streamed as what it is, a log-ratio on y1 (it can be negative): no "kl".
+    bool logRatioNamed = false;
+    for (const auto& [name, value] : train::namedValues(metrics.back())) {
+        QVERIFY2(name.find("kl") == std::string_view::npos, std::string(name).c_str());
+        logRatioNamed = logRatioNamed || name == "logratio_y1";
+    }
+    QVERIFY(logRatioNamed);
     double late = 0.0;
     for (std::size_t i = metrics.size() - 10; i < metrics.size(); ++i)
         late += metrics[i].accuracy / 10.0;

@@ -587,18 +587,27 @@ void TestData::corpusWindowsStayInDocuments()
     const TextCorpus corpus = loadTextCorpus(options, ByteTokenizer());
 
     // "= A =\nabcdefghij\n" is 17 bytes: windows at 0 and 8; "= C =\nxyz" (9) one at 0;
-    // "= B =\n0123456789" (16): windows at 0 and 8.
-    const std::vector<std::pair<std::string, std::string>> expected{
-        {"= A ", "=\nab"}, {"cdef", "ghij"}, {"= C ", "=\nxy"}, {"= B ", "=\n01"},
-        {"2345", "6789"}};
+    // "= B =\n0123456789" (16): windows at 0 and 8. Only B's second window ends where its
+    // document does: it alone ends with EOS; the others end with the text's next byte.
+    struct Window {
+        std::string prompt;
+        std::string continuation;
+        bool eos;
+    };
+    const std::vector<Window> expected{{"= A ", "=\nabc", false},
+                                       {"cdef", "ghij\n", false},
+                                       {"= C ", "=\nxyz", false},
+                                       {"= B ", "=\n012", false},
+                                       {"2345", "6789", true}};
     QCOMPARE(corpus.examples.size(), expected.size());
     for (std::size_t i = 0; i < expected.size(); ++i) {
         const TokenizedExample& e = corpus.examples[i];
-        QCOMPARE(e.prefix, bytes(expected[i].first));
-        QCOMPARE(e.continuation, bytes(expected[i].second, true));
-        QCOMPARE(corpus.texts[i].prompt, expected[i].first);
-        QCOMPARE(corpus.texts[i].continuation, expected[i].second);
-        QCOMPARE(e.hash, exampleHash(expected[i].first, expected[i].second));
+        QCOMPARE(e.prefix, bytes(expected[i].prompt));
+        QCOMPARE(e.continuation, bytes(expected[i].continuation, expected[i].eos));
+        QCOMPARE(e.continuation.size(), std::size_t(options.continuationTokens));
+        QCOMPARE(corpus.texts[i].prompt, expected[i].prompt);
+        QCOMPARE(corpus.texts[i].continuation, expected[i].continuation);
+        QCOMPARE(e.hash, exampleHash(expected[i].prompt, expected[i].continuation));
         QCOMPARE(e.category, std::string(i < 3 ? "a" : "b"));
     }
     // Windows of one document share its group; different documents do not.
@@ -622,7 +631,7 @@ void TestData::corpusStride()
     const TextCorpus corpus = loadTextCorpus(options, ByteTokenizer());
     QCOMPARE(corpus.examples.size(), 3u); // starts 0, 2, 4; 6 + 5 > 10
     QCOMPARE(corpus.texts[2].prompt, std::string("efg"));
-    QCOMPARE(corpus.texts[2].continuation, std::string("hi"));
+    QCOMPARE(corpus.texts[2].continuation, std::string("hij")); // mid-text: no EOS
 }
 
 void TestData::corpusErrors()
@@ -682,8 +691,10 @@ void TestData::wikiTextWithGpt2()
         const TokenizedExample& e = corpus.examples[i];
         QCOMPARE(e.prefix.size(), 32u);
         QCOMPARE(e.continuation.size(), 32u);
-        QCOMPARE(e.continuation.back(), eos);
-        QCOMPARE(std::count(e.continuation.begin(), e.continuation.end(), eos), 1);
+        // EOS only where an article ends, never inside a window.
+        const bool articleEnds = e.continuation.back() == eos;
+        QCOMPARE(std::count(e.continuation.begin(), e.continuation.end(), eos),
+                 articleEnds ? 1 : 0);
         QCOMPARE(e.category, std::string("valid"));
         const std::string text = corpus.texts[i].prompt + corpus.texts[i].continuation;
         std::size_t at = articles[article].find(text, from);
@@ -691,7 +702,9 @@ void TestData::wikiTextWithGpt2()
             at = articles[article].find(text);
         QVERIFY2(at != std::string_view::npos, text.c_str());
         QCOMPARE(e.groupHash, fnv1a64(articles[article]));
-        from = at + text.size();
+        // A mid-article window's last token is the next window's first: search on from
+        // this window's continuation.
+        from = at + corpus.texts[i].prompt.size();
     }
     QCOMPARE(QString::fromStdString(corpus.texts.front().prompt).left(20),
              QStringLiteral(" = Homarus gammarus "));

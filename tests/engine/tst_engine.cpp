@@ -133,16 +133,34 @@ std::optional<ExperimentConfig> perturbed(const json& canonical, const json::jso
                                  "gpt2", "llama"})
             candidates.emplace_back(name);
     }
-    for (const auto& candidate : candidates) {
-        if (candidate == value)
-            continue;
-        auto changed = canonical;
-        changed[path] = candidate;
+    const auto attempt = [&](const json& changed, const json& candidate)
+        -> std::optional<ExperimentConfig> {
         try {
             auto config = cpo::engine::parseExperiment(changed, "reach");
             if (cpo::engine::toJson(config).at(path) == candidate)
                 return config;
         } catch (const cpo::engine::ConfigError&) {
+        }
+        return std::nullopt;
+    };
+    for (const auto& candidate : candidates) {
+        if (candidate == value)
+            continue;
+        auto changed = canonical;
+        changed[path] = candidate;
+        if (auto config = attempt(changed, candidate))
+            return config;
+        // Fields that only change together with another: mix weights belong to MixN alone,
+        // and grouped-query heads must divide the heads.
+        if (path.to_string() == "/cpo/sampler" && changed["cpo"].contains("mix_weights")) {
+            changed["cpo"].erase("mix_weights");
+            if (auto config = attempt(changed, candidate))
+                return config;
+        }
+        if (path.to_string() == "/model/init/num_heads") {
+            changed["model"]["init"]["num_kv_heads"] = candidate;
+            if (auto config = attempt(changed, candidate))
+                return config;
         }
     }
     return std::nullopt;
@@ -560,26 +578,40 @@ void TestEngine::configFieldsReachTheTrainers()
     // Each field of the cpo and model.init blocks, changed to another valid value, changes
     // what the CPO trainer or the model factory receives: none is parsed and then dropped.
     // (mle and dataset.oracle are the trainer's and the task's own option structs.)
-    const auto base = shortDemo();
-    const auto canonical = cpo::engine::toJson(base);
-    const cpo::data::OracleTokenizer tokenizer(base.dataset.oracle.symbols);
-    const auto before = received(base, tokenizer);
-    std::vector<json::json_pointer> paths;
-    for (const char* block : {"/cpo", "/model/init"})
-        collectLeaves(canonical.at(json::json_pointer(block)), json::json_pointer(block), paths);
-    QVERIFY(paths.size() > 30);
+    const auto gpt2 = shortDemo();
+    auto llamaJson = cpo::engine::toJson(gpt2);
+    llamaJson["model"]["init"]["arch"] = "llama";
+    // GPT-2 always ties its embeddings and has no grouped-query attention: those two fields
+    // are walked on the Llama variant.
+    const auto llama = cpo::engine::parseExperiment(llamaJson, "llama variant");
+    const cpo::data::OracleTokenizer tokenizer(gpt2.dataset.oracle.symbols);
     QStringList unchecked;
     QStringList dropped;
-    for (const auto& path : paths) {
-        // A model folder the session loads as the ranking embedding: not an option value.
-        if (path.to_string() == "/cpo/embedding_model")
-            continue;
-        const auto changed = perturbed(canonical, path);
-        if (!changed)
-            unchecked << QString::fromStdString(path.to_string());
-        else if (received(*changed, tokenizer) == before)
-            dropped << QString::fromStdString(path.to_string());
+    std::size_t walked = 0;
+    for (const auto* base : {&gpt2, &llama}) {
+        const auto canonical = cpo::engine::toJson(*base);
+        const auto before = received(*base, tokenizer);
+        std::vector<json::json_pointer> paths;
+        for (const char* block : {"/cpo", "/model/init"})
+            collectLeaves(canonical.at(json::json_pointer(block)), json::json_pointer(block),
+                          paths);
+        for (const auto& path : paths) {
+            const auto name = path.to_string();
+            // A model folder the session loads as the ranking embedding: not an option value.
+            if (name == "/cpo/embedding_model" ||
+                (base == &gpt2 &&
+                 (name == "/model/init/num_kv_heads" || name == "/model/init/tie_word_embeddings")) ||
+                (base == &llama && name == "/model/init/arch")) // walked on GPT-2
+                continue;
+            ++walked;
+            const auto changed = perturbed(canonical, path);
+            if (!changed)
+                unchecked << QString::fromStdString(name);
+            else if (received(*changed, tokenizer) == before)
+                dropped << QString::fromStdString(name);
+        }
     }
+    QVERIFY(walked > 60);
     QVERIFY2(dropped.isEmpty(), qPrintable("parsed but never reach a trainer: " +
                                            dropped.join(", ")));
     QVERIFY2(unchecked.isEmpty(), qPrintable("no other valid value found for: " +

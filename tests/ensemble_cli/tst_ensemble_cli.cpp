@@ -42,6 +42,10 @@ private Q_SLOTS:
     void sweepErrorsAreOneLine();
     void sweepHasHelp();
 
+    // --- judged: `cpo eval` and `cpo ensemble sweep --judge` -------------------------------
+    void evalJudgesTheRunsModels();
+    void sweepWithJudgeMarksTheBestAlpha();
+
 private:
     const QString& tinyRun();
     QString initModel(const QString& name, const QString& arch, const QString& config,
@@ -56,6 +60,8 @@ private:
     QString m_llama;
     QString m_run;              // made by the first sweep test that needs it
     double m_runValidationLoss = 0.0; // the run's own final MLE validation loss
+    qint64 m_runId = 0;
+    double m_evalMleWinRate = -1.0; // what `cpo eval` gave the MLE model
 };
 
 QString TestEnsembleCli::initModel(const QString& name, const QString& arch,
@@ -224,6 +230,7 @@ const QString& TestEnsembleCli::tinyRun()
     const auto summary = cpo::test::parseSingleJson(result.out.trimmed().split('\n').last());
     m_runValidationLoss =
         summary["phases"].toObject()["mle"].toObject()["validation_loss"].toDouble();
+    m_runId = summary["run_id"].toInteger();
     m_run = out;
     return m_run;
 }
@@ -360,6 +367,66 @@ void TestEnsembleCli::sweepHasHelp()
     QVERIFY(missing.exitCode != 0);
     QVERIFY2(QString::fromUtf8(missing.err).contains("--out is required"),
              missing.err.constData());
+}
+
+// `cpo eval` on the tiny run with the oracle judge: one result per model, each a win rate
+// inside its interval over the 16 test prompts, all of them stored; the CPO model's KL to the
+// MLE model is reported.
+void TestEnsembleCli::evalJudgesTheRunsModels()
+{
+    QVERIFY(!tinyRun().isEmpty());
+    const QString judge = cpo::test::sourceDir() + "/experiments/judges/oracle.json";
+    const auto result = runCpo({"eval", QString::number(m_runId), "--judge", judge, "--db",
+                                m_dir.filePath("runs.sqlite"), "--models", "mle,cpo,alpha=0.5",
+                                "--json", "--log-level", "warn"});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto report = cpo::test::parseSingleJson(result.out);
+    QCOMPARE(report["examples"].toInt(), 16);
+    const auto models = report["models"].toArray();
+    QCOMPARE(models.size(), 3);
+    QStringList labels;
+    for (const auto& value : models) {
+        const auto model = value.toObject();
+        labels << model["model"].toString();
+        QCOMPARE(model["judge"].toString(), QString("oracle"));
+        QCOMPARE(model["n"].toInt() + model["failures"].toInt(), 16);
+        QVERIFY(model["ci_low"].toDouble() <= model["win_rate"].toDouble());
+        QVERIFY(model["win_rate"].toDouble() <= model["ci_high"].toDouble());
+        QVERIFY(model.contains("evaluation_id"));
+    }
+    QCOMPARE(labels, QStringList({"mle", "cpo", "alpha=0.5"}));
+    QVERIFY(!models[0].toObject().contains("kl_to_mle"));
+    QVERIFY(models[1].toObject().contains("kl_to_mle"));
+    m_evalMleWinRate = models[0].toObject()["win_rate"].toDouble();
+
+    const auto bad = runCpo({"eval", QString::number(m_runId), "--judge", judge, "--db",
+                             m_dir.filePath("runs.sqlite"), "--models", "mle,dpo"});
+    QVERIFY(bad.exitCode != 0);
+    QVERIFY2(bad.err.contains("dpo") && bad.err.trimmed().count('\n') == 0, bad.err.constData());
+}
+
+// Judged per α on the same prompts with the same greedy decoding: α 1 is the MLE model, so
+// its win rate is the one `cpo eval` gave the MLE model; the best α is one of the list.
+void TestEnsembleCli::sweepWithJudgeMarksTheBestAlpha()
+{
+    QVERIFY(!tinyRun().isEmpty());
+    const QString judge = cpo::test::sourceDir() + "/experiments/judges/oracle.json";
+    const auto result = runCpo({"ensemble", "sweep", "--run-dir", tinyRun(), "--alphas", "0,1",
+                                "--split", "test", "--examples", "16", "--judge", judge, "--db",
+                                m_dir.filePath("runs.sqlite"), "--json", "--log-level", "warn"});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto document = cpo::test::parseSingleJson(result.out);
+    const auto points = document["points"].toArray();
+    QCOMPARE(points.size(), 2);
+    for (const auto& value : points) {
+        const auto point = value.toObject();
+        QVERIFY(point.contains("win_rate") && point.contains("ci_low"));
+        QCOMPARE(point["n"].toInt() + point["failures"].toInt(), 16);
+    }
+    const double best = document["best_alpha"].toDouble();
+    QVERIFY(best == 0.0 || best == 1.0);
+    if (m_evalMleWinRate >= 0.0)
+        QCOMPARE(points[1].toObject()["win_rate"].toDouble(), m_evalMleWinRate);
 }
 
 QTEST_GUILESS_MAIN(TestEnsembleCli)

@@ -256,6 +256,9 @@ void TestExperiment::badField_data()
     QTest::newRow("mix weights without mix")
         << QStringList{"cpo.sampler=an", "cpo.mix_weights={\"an\":1}"} << "cpo.mix_weights"
         << QStringList{"sampler is \"an\"", "only apply to sampler \"mix\""};
+    QTest::newRow("stratified without mix")
+        << QStringList{"cpo.sampler=bn", "cpo.mix_stratified=true"} << "cpo.mix_stratified"
+        << QStringList{"sampler is \"bn\"", "only applies to sampler \"mix\""};
     QTest::newRow("mix weights all zero")
         << QStringList{"cpo.mix_weights={\"an\":0,\"bn\":0,\"mn\":0,\"tn\":0}"}
         << "cpo.mix_weights" << QStringList{"at least one must be > 0"};

@@ -171,7 +171,7 @@ void TestRunEvents::keepsTheEventsFieldNames()
         QVERIFY2(step.contains(key), key);
     QCOMPARE(step["event"].get<std::string>(), std::string("step"));
     const auto cpo = eventToJson(cpoStep());
-    for (const char* key : {"loss", "accuracy", "margin", "kl_y1", "reward_y1", "strategies"})
+    for (const char* key : {"loss", "accuracy", "margin", "logratio_y1", "reward_y1", "strategies"})
         QVERIFY2(cpo.contains(key), key);
     QCOMPARE(cpo["strategies"]["bn"]["negatives"].get<int>(), 3);
     const auto set = eventToJson(sampleSet());

@@ -98,7 +98,8 @@ CpoTrainer::CpoTrainer(model::CausalLM policy, model::CausalLM reference,
       m_train(train),
       m_options(validated(options)),
       m_optimizer(makeOptimizer(*m_policy, m_options.optimizer)),
-      m_sampler(negatives::makeSampler(m_options.sampler)),
+      m_sampler(negatives::makeSampler(
+          negatives::withDatasetDefaults(m_options.sampler, train))),
       m_batches(train, m_options.batchSize, m_options.seed),
       m_configHash(computeConfigHash(m_policy->config(), m_options, train)),
       m_checkpoints(kPhase, std::move(checkpointRoot), m_configHash, "the CPO options")

@@ -7,7 +7,9 @@ namespace cpo::train::negatives {
 
 struct AnOptions {
     eval::SamplingOptions sampling;
-    std::int64_t maxNewTokens = 0; // 0: each negative gets its ground truth's length budget
+    // 0: each negative gets its ground truth's length budget. The trainer sets the dataset's
+    // longest continuation instead (withDatasetDefaults), so samples end at their own EOS.
+    std::int64_t maxNewTokens = 0;
     std::int64_t maxRedraws = 8;   // fresh samples tried for a negative that equals y1
 };
 

@@ -9,8 +9,9 @@
 namespace cpo::train::negatives {
 
 MixSampler::MixSampler(std::array<double, kStrategyCount> weights,
-                       std::array<std::unique_ptr<NegativeSampler>, kStrategyCount> samplers)
-    : m_samplers(std::move(samplers))
+                       std::array<std::unique_ptr<NegativeSampler>, kStrategyCount> samplers,
+                       bool stratified)
+    : m_samplers(std::move(samplers)), m_stratified(stratified)
 {
     double total = 0.0;
     for (std::size_t s = 0; s < kStrategyCount; ++s) {
@@ -41,8 +42,11 @@ SampleResult MixSampler::sample(const SampleRequest& request)
     for (auto& c : counts)
         c.assign(rows, 0);
     for (std::size_t i = 0; i < rows; ++i) {
+        const double offset = m_stratified ? uniformUnit(*request.rng) : 0.0;
         for (std::int64_t n = 0; n < request.counts[i]; ++n) {
-            const double u = uniformUnit(*request.rng);
+            const double u = m_stratified ? (offset + static_cast<double>(n)) /
+                                                static_cast<double>(request.counts[i])
+                                          : uniformUnit(*request.rng);
             std::size_t chosen = kStrategyCount - 1;
             while (m_cumulative[chosen] < 0.0) // the last strategy that has a weight
                 --chosen;

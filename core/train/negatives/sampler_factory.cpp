@@ -1,5 +1,6 @@
 #include "train/negatives/sampler_factory.h"
 
+#include "eval/eval_generation.h"
 #include "train/negatives/bn_sampler.h"
 #include "train/negatives/mix_sampler.h"
 #include "train/negatives/mn_sampler.h"
@@ -21,6 +22,14 @@ std::unique_ptr<NegativeSampler> single(Strategy strategy, const SamplerOptions&
 
 } // namespace
 
+SamplerOptions withDatasetDefaults(SamplerOptions options,
+                                   std::span<const data::TokenizedExample> train)
+{
+    if (options.an.maxNewTokens == 0 && !train.empty())
+        options.an.maxNewTokens = eval::longestContinuation(train);
+    return options;
+}
+
 std::unique_ptr<NegativeSampler> makeSampler(const SamplerOptions& options)
 {
     switch (options.kind) {
@@ -34,7 +43,8 @@ std::unique_ptr<NegativeSampler> makeSampler(const SamplerOptions& options)
     for (std::size_t s = 0; s < kStrategyCount; ++s)
         if (options.mixWeights[s] > 0.0)
             samplers[s] = single(kStrategies[s], options);
-    return std::make_unique<MixSampler>(options.mixWeights, std::move(samplers));
+    return std::make_unique<MixSampler>(options.mixWeights, std::move(samplers),
+                                        options.mixStratified);
 }
 
 } // namespace cpo::train::negatives

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <memory>
+#include <span>
 
 namespace cpo::train::negatives {
 
@@ -12,10 +13,18 @@ namespace cpo::train::negatives {
 struct SamplerOptions {
     SamplerKind kind = SamplerKind::Mix;
     std::array<double, kStrategyCount> mixWeights{0.25, 0.25, 0.25, 0.25}; // AN, BN, MN, TN
+    bool mixStratified = false; // each example's negatives cover the strategies in turn
     double mnFraction = 0.25;
     AnOptions an;
     std::size_t bnBufferCapacity = 256;
 };
+
+// The options with what the training set decides filled in: AN's length cap, when 0, is the
+// longest continuation of the set (EOS included), so AN negatives run to their own EOS
+// instead of being cut at y1's length (which made most of them EOS-less prefixes that
+// taught when to stop rather than what to say).
+SamplerOptions withDatasetDefaults(SamplerOptions options,
+                                   std::span<const data::TokenizedExample> train);
 
 // The sampler for these options; throws cpo::Error naming a value that cannot work.
 std::unique_ptr<NegativeSampler> makeSampler(const SamplerOptions& options);
