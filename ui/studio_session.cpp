@@ -162,7 +162,8 @@ void StudioSession::wireBrowser()
         if (!m_selected.contains(update.runId))
             return; // deselected while the update was on its way
         const std::vector<std::int64_t> steps(update.steps.begin(), update.steps.end());
-        appendNewPoints(update.runId, update.key, steps, update.values);
+        const std::vector<double> values(update.values.begin(), update.values.end());
+        appendNewPoints(update.runId, update.key, steps, values);
     });
     connect(m_browser, &RunBrowser::openRequested, this, [this](qint64) {
         m_dashboardDock->raise();
