@@ -4,6 +4,7 @@
 #include "store_options.h"
 
 #include "engine/evaluation_session.h"
+#include "engine/run_catalog.h"
 #include "util/log.h"
 
 #include <spdlog/fmt/fmt.h>
@@ -53,8 +54,7 @@ int runEval(const EvalOptions& options)
     auto logger = log::get("cpo");
     engine::EvaluationRequest request;
     request.db = storePath(options.db);
-    if (!std::filesystem::exists(request.db))
-        (void)openExistingStore(request.db, store::OpenMode::ReadOnly); // says what is wrong
+    engine::requireRunStore(request.db); // says what is wrong when there is none yet
     request.runId = options.runId;
     request.judge = engine::loadJudgeConfig(options.judge);
     request.models = engine::parseModelList(options.models);

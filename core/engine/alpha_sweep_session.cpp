@@ -116,7 +116,7 @@ AlphaSweepResult runAlphaSweep(const AlphaSweepRequest& request,
             status(request.runDir.string() + " is not a run of " + request.db.string() +
                    ": the win rates are printed, not stored");
     }
-    const auto split = request.testSplit ? "test" : "validation";
+    const auto evalSet = request.testSplit ? "test" : "validation";
     auto measure = eval::makeSweepEvaluator(evaluation);
     const eval::SweepEvaluator evaluate = [&](model::CausalLMImpl& model) {
         auto scores = measure(model);
@@ -124,7 +124,7 @@ AlphaSweepResult runAlphaSweep(const AlphaSweepRequest& request,
             const double alpha = request.alphas[verdicts.size()];
             verdicts.push_back(judged->evaluate(model, {fmt::format("alpha={}", alpha), alpha},
                                                 0, runId ? &*store : nullptr,
-                                                runId.value_or(0), split));
+                                                runId.value_or(0), evalSet));
         }
         return scores;
     };
@@ -151,7 +151,7 @@ AlphaSweepResult runAlphaSweep(const AlphaSweepRequest& request,
     if (!verdicts.empty()) {
         result.bestPoint = bestAlpha(verdicts);
         if (runId) {
-            storeAlphaSweep(*store, *runId, split, result.judge, verdicts);
+            storeAlphaSweep(*store, *runId, evalSet, result.judge, verdicts);
             result.stored = true;
         }
     }

@@ -1,6 +1,6 @@
 #include "engine/judge_config.h"
 
-#include "data/hash.h"
+#include "util/hash.h"
 #include "engine/config_reader.h"
 #include "engine/experiment.h"
 #include "util/error.h"
@@ -140,8 +140,8 @@ std::string judgeConfigHash(const JudgeConfig& config)
 
 std::string textHash(std::string_view text)
 {
-    return fmt::format("{:016x}{:016x}", data::fnv1a64(text),
-                       data::fnv1a64(text, kSecondBasis));
+    return fmt::format("{:016x}{:016x}", fnv1a64(text),
+                       fnv1a64(text, kSecondBasis));
 }
 
 } // namespace cpo::engine

@@ -1,15 +1,15 @@
 #include "eval/human_judge.h"
 
-#include "data/hash.h"
+#include "util/hash.h"
 #include "util/error.h"
 
 namespace cpo::eval {
 
 bool blindOrder(std::int64_t generationId, std::string_view voter)
 {
-    const auto hash = data::fnv1a64(static_cast<std::uint64_t>(generationId),
-                                    data::fnv1a64(voter));
-    return data::unitInterval(hash) < 0.5;
+    const auto hash = fnv1a64(static_cast<std::uint64_t>(generationId),
+                                    fnv1a64(voter));
+    return unitInterval(hash) < 0.5;
 }
 
 Verdict voteVerdict(std::string_view choice, bool modelShownAsA)
