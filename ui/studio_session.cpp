@@ -221,7 +221,8 @@ void StudioSession::start(bool layoutRestored)
 {
     if (!layoutRestored) { // the first start: the plots get most of the height
         m_window.resizeDocks({m_dashboardDock, m_logDock}, {820, 130}, Qt::Vertical);
-        m_window.resizeDocks({m_setupDock}, {520}, Qt::Horizontal);
+        // The form's two columns of fields need about half the width.
+        m_window.resizeDocks({m_setupDock}, {m_window.width() * 9 / 20}, Qt::Horizontal);
         m_dashboardDock->raise();
         m_setupDock->raise();
     }
@@ -302,9 +303,10 @@ bool StudioSession::confirmClose()
 void StudioSession::refreshOverlays()
 {
     QVector<RunLabel> runs;
+    // Runs of one experiment share its name: the id tells them apart in the legends.
     const auto add = [&runs](std::int64_t id, const QString& name) {
         if (std::none_of(runs.begin(), runs.end(), [id](const RunLabel& r) { return r.id == id; }))
-            runs.push_back({id, name});
+            runs.push_back({id, QStringLiteral("%1 #%2").arg(name).arg(id)});
     };
     if (m_liveRun)
         add(*m_liveRun, m_liveName);
