@@ -222,7 +222,7 @@ void StudioSession::start(bool layoutRestored)
     if (!layoutRestored) { // the first start: the plots get most of the height
         m_window.resizeDocks({m_dashboardDock, m_logDock}, {820, 130}, Qt::Vertical);
         // The form's two columns of fields need about half the width.
-        m_window.resizeDocks({m_setupDock}, {m_window.width() * 9 / 20}, Qt::Horizontal);
+        m_window.resizeDocks({m_setupDock}, {m_window.width() / 2}, Qt::Horizontal);
         m_dashboardDock->raise();
         m_setupDock->raise();
     }
