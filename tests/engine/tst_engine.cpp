@@ -150,10 +150,11 @@ std::optional<ExperimentConfig> perturbed(const json& canonical, const json::jso
         changed[path] = candidate;
         if (auto config = attempt(changed, candidate))
             return config;
-        // Fields that only change together with another: mix weights belong to MixN alone,
-        // and grouped-query heads must divide the heads.
+        // Fields that only change together with another: mix weights and stratification
+        // belong to MixN alone, and grouped-query heads must divide the heads.
         if (path.to_string() == "/cpo/sampler" && changed["cpo"].contains("mix_weights")) {
             changed["cpo"].erase("mix_weights");
+            changed["cpo"].erase("mix_stratified");
             if (auto config = attempt(changed, candidate))
                 return config;
         }
@@ -178,7 +179,7 @@ std::string received(const ExperimentConfig& config, const cpo::tokenize::Tokeni
                  {o.steps, o.batchSize, o.gradAccumulation, opt.lr, opt.weightDecay, opt.beta1,
                   opt.beta2, opt.eps, opt.warmupSteps, static_cast<int>(opt.schedule),
                   opt.minLrRatio, opt.gradClip, o.k, o.beta, o.lambdaMle,
-                  static_cast<int>(s.kind), s.mixWeights, s.mnFraction,
+                  static_cast<int>(s.kind), s.mixWeights, s.mixStratified, s.mnFraction,
                   s.an.sampling.temperature, s.an.sampling.topK, s.an.sampling.topP,
                   s.an.maxNewTokens, o.ranking, o.metricsEvery, o.samplesEvery,
                   o.checkpointEvery, o.evalEvery, o.evalExamples, o.seed, o.eosId}}}
