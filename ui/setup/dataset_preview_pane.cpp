@@ -1,16 +1,6 @@
 #include "setup/dataset_preview_pane.h"
 
-// qcustomplot.h is written with Qt's keywords, which the project turns off (they collide with
-// LibTorch identifiers): defined for that header alone.
-#define signals Q_SIGNALS
-#define slots Q_SLOTS
-#define emit Q_EMIT
-#define foreach Q_FOREACH
-#include <qcustomplot.h>
-#undef signals
-#undef slots
-#undef emit
-#undef foreach
+#include "dashboard/qcustomplot_include.h"
 
 #include <QtWidgets/QHeaderView>
 #include <QtWidgets/QLabel>
