@@ -180,7 +180,6 @@ std::filesystem::path MleTrainer::writeCheckpoint()
 MleResult MleTrainer::run()
 {
     const auto start = Clock::now();
-    MleResult result;
     StepMetrics done; // of the step just applied
     PhaseLoopHooks hooks;
     hooks.trainStep = [&]() -> std::optional<std::string> {
@@ -204,12 +203,7 @@ MleResult MleTrainer::run()
          "Resume from it if the fault was transient, or start a new run from its weights "
          "with a lower learning rate or a longer warmup"},
         hooks, m_control, m_checkpoints, m_step);
-    result.outcome = end.outcome;
-    result.step = m_step;
-    result.message = end.message;
-    result.lastCheckpoint = m_checkpoints.last();
-    result.lastValidation = end.lastValidation;
-    return result;
+    return phaseResult(end, m_step, m_checkpoints);
 }
 
 } // namespace cpo::train

@@ -4,6 +4,7 @@
 #include "model/causal_lm.h"
 #include "train/batching.h"
 #include "train/phase_checkpoints.h"
+#include "train/phase_loop.h"
 #include "train/phase_events.h"
 #include "train/run_control.h"
 #include "train/train_options.h"
@@ -25,13 +26,7 @@ namespace cpo::train {
 using MleEvent = std::variant<StepMetrics, ValidationMetrics, CheckpointSaved>;
 using MleEventCallback = std::function<void(const MleEvent&)>;
 
-struct MleResult {
-    PhaseOutcome outcome = PhaseOutcome::Finished;
-    std::int64_t step = 0;        // optimizer steps completed
-    std::string message;          // for the user; on failure it says what was not finite
-    std::optional<std::filesystem::path> lastCheckpoint;
-    std::optional<ValidationMetrics> lastValidation;
-};
+using MleResult = PhaseResult;
 
 // Rewrites the loss of a micro-batch of optimizer step `step` (1-based) before it is checked
 // and back-propagated. A test hook (inject a NaN at a chosen step); runs leave it unset.

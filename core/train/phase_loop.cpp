@@ -10,6 +10,12 @@
 
 namespace cpo::train {
 
+PhaseResult phaseResult(const PhaseLoopEnd& end, std::int64_t step,
+                        const PhaseCheckpoints& checkpoints)
+{
+    return {end.outcome, step, end.message, checkpoints.last(), end.lastValidation};
+}
+
 PhaseLoopEnd runPhaseLoop(const PhaseLoopSettings& settings, const PhaseLoopHooks& hooks,
                           RunControl* control, const PhaseCheckpoints& checkpoints,
                           std::int64_t& step)

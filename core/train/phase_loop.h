@@ -7,6 +7,7 @@
 #include "train/run_control.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <span>
@@ -45,6 +46,15 @@ struct PhaseLoopEnd {
     std::optional<ValidationMetrics> lastValidation;
 };
 
+// How a phase ended, as both trainers' run() return it.
+struct PhaseResult {
+    PhaseOutcome outcome = PhaseOutcome::Finished;
+    std::int64_t step = 0;        // optimizer steps completed
+    std::string message;          // for the user; on failure it says what was not finite
+    std::optional<std::filesystem::path> lastCheckpoint;
+    std::optional<ValidationMetrics> lastValidation;
+};
+
 // The loop both trainers share: between two steps it asks `control` (a stop checkpoints and
 // ends Stopped, a cancel ends Cancelled, a pause waits); a refused step ends Failed without a
 // checkpoint (the last one stays the last good one); validation and checkpoints at their
@@ -53,6 +63,10 @@ struct PhaseLoopEnd {
 PhaseLoopEnd runPhaseLoop(const PhaseLoopSettings& settings, const PhaseLoopHooks& hooks,
                           RunControl* control, const PhaseCheckpoints& checkpoints,
                           std::int64_t& step);
+
+// The result of a loop that ended with `end` at `step`, with the last checkpoint written.
+PhaseResult phaseResult(const PhaseLoopEnd& end, std::int64_t step,
+                        const PhaseCheckpoints& checkpoints);
 
 // The validation loss of `model` at `step` on the first `count` examples (all when 0), in
 // batches kEvalBatchFactor times the training batch; none without examples.

@@ -322,7 +322,6 @@ std::filesystem::path CpoTrainer::writeCheckpoint()
 CpoResult CpoTrainer::run()
 {
     const auto start = Clock::now();
-    CpoResult result;
     StepOutcome done; // of the step just applied
     PhaseLoopHooks hooks;
     hooks.trainStep = [&]() -> std::optional<std::string> {
@@ -356,12 +355,7 @@ CpoResult CpoTrainer::run()
                                    "Lower the learning rate or β, then resume from that "
                                    "checkpoint"},
                                   hooks, m_control, m_checkpoints, m_step);
-    result.outcome = end.outcome;
-    result.step = m_step;
-    result.message = end.message;
-    result.lastCheckpoint = m_checkpoints.last();
-    result.lastValidation = end.lastValidation;
-    return result;
+    return phaseResult(end, m_step, m_checkpoints);
 }
 
 } // namespace cpo::train

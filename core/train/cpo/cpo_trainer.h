@@ -23,13 +23,7 @@
 
 namespace cpo::train {
 
-struct CpoResult {
-    PhaseOutcome outcome = PhaseOutcome::Finished;
-    std::int64_t step = 0;
-    std::string message;
-    std::optional<std::filesystem::path> lastCheckpoint;
-    std::optional<ValidationMetrics> lastValidation;
-};
+using CpoResult = PhaseResult;
 
 // The CPO phase (DESIGN.md §1) on π_θ = `policy`, against π_ref = `reference`.
 //
