@@ -1,6 +1,6 @@
 #include "engine/evaluation_session.h"
 
-#include "data/oracle_task.h"
+#include "oracle/oracle_task.h"
 #include "engine/experiment.h"
 #include "engine/prepared_data.h"
 #include "eval/kl_estimate.h"

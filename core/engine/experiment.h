@@ -1,7 +1,8 @@
 #pragma once
 
-#include "data/oracle_options.h"
+#include "oracle/oracle_options.h"
 #include "model/model_config.h"
+#include "train/cpo/cpo_options.h"
 #include "train/negatives/strategy.h"
 #include "train/train_options.h"
 
@@ -105,44 +106,11 @@ struct DatasetSpec {
 
 using SamplerKind = train::negatives::SamplerKind;
 
-// Relative weights of the strategies in MixN (normalised when drawn).
-struct MixWeights {
-    double an = 0.25;
-    double bn = 0.25;
-    double mn = 0.25;
-    double tn = 0.25;
-};
-
-// Autoregressive negatives: decoding from π_ref.
-struct AnDecoding {
-    double temperature = 1.0;
-    std::int64_t topK = 0;         // 0 = no top-k cut
-    double topP = 1.0;             // 1 = no nucleus cut
-    std::int64_t maxNewTokens = 0; // 0 = the training set's longest continuation
-};
-
-// The CPO phase (DESIGN.md §1).
-struct CpoSpec {
-    std::int64_t steps = 300;
-    std::int64_t batchSize = 8;
-    std::int64_t gradAccumulation = 1;
-    // Fine-tuning a trained model: a smaller, flat learning rate than MLE's.
-    train::OptimizerOptions optimizer{
-        .lr = 1e-4, .warmupSteps = 0, .schedule = train::LrSchedule::Constant};
-    std::int64_t k = 4;       // candidates per example: y1 + k - 1 negatives
-    double beta = 5.0;
-    double lambdaMle = 0.0;   // weight of the extra NLL(y1) term
-    SamplerKind sampler = SamplerKind::Mix;
-    MixWeights mixWeights;    // used only by SamplerKind::Mix
-    bool mixStratified = false; // MixN: each example's negatives cover the strategies in turn
-    double mnFraction = 0.25; // share of continuation positions MN replaces
-    AnDecoding an;
-    bool ranking = false;
-    std::string embeddingModel; // a model folder for ranking embeddings; "" = π_ref
-    std::int64_t metricsEvery = 1;
-    std::int64_t samplesEvery = 50;     // 0 = never
-    std::int64_t checkpointEvery = 100; // 0 = only at the end
-    std::int64_t evalEvery = 0;         // 0 = only at the end
+// The CPO phase: the trainer's own options, parsed straight from the `cpo` block (the run
+// fills in seed, EOS and validation examples: cpoOptionsFor), and the model folder that orders
+// negatives for ranking, which the run session loads ("" = π_ref).
+struct CpoPhase : train::CpoOptions {
+    std::string embeddingModel;
 };
 
 struct ExperimentConfig {
@@ -155,7 +123,7 @@ struct ExperimentConfig {
     std::optional<TokenizerSpec> tokenizer;
     DatasetSpec dataset;
     std::optional<train::MleOptions> mle; // absent: start from model.path
-    std::optional<CpoSpec> cpo;
+    std::optional<CpoPhase> cpo;
     std::string outputDir; // "" = decided by the caller (the CLI's --out)
 };
 

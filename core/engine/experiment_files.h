@@ -1,6 +1,6 @@
 #pragma once
 
-#include "engine/config_reader.h"
+#include "util/config_reader.h"
 
 #include <nlohmann/json_fwd.hpp>
 

@@ -1,7 +1,7 @@
 #include "engine/judge_config.h"
 
 #include "util/hash.h"
-#include "engine/config_reader.h"
+#include "util/config_reader.h"
 #include "engine/experiment.h"
 #include "util/error.h"
 

@@ -33,26 +33,8 @@ train::CpoOptions cpoOptionsFor(const ExperimentConfig& config,
     if (!tokenizer.eosId())
         throw Error("the CPO phase needs a tokenizer with an end-of-sequence token "
                     "(TN negatives end with it)");
-    train::CpoOptions options;
-    options.steps = spec.steps;
-    options.batchSize = spec.batchSize;
-    options.gradAccumulation = spec.gradAccumulation;
-    options.optimizer = spec.optimizer;
-    options.k = spec.k;
-    options.beta = spec.beta;
-    options.lambdaMle = spec.lambdaMle;
-    options.sampler.kind = spec.sampler;
-    options.sampler.mixWeights = {spec.mixWeights.an, spec.mixWeights.bn, spec.mixWeights.mn,
-                                  spec.mixWeights.tn};
-    options.sampler.mixStratified = spec.mixStratified;
-    options.sampler.mnFraction = spec.mnFraction;
-    options.sampler.an.sampling = {spec.an.temperature, spec.an.topK, spec.an.topP};
-    options.sampler.an.maxNewTokens = spec.an.maxNewTokens;
-    options.ranking = spec.ranking;
-    options.metricsEvery = spec.metricsEvery;
-    options.samplesEvery = spec.samplesEvery;
-    options.checkpointEvery = spec.checkpointEvery;
-    options.evalEvery = spec.evalEvery;
+    // The file's fields as they are; the run decides the rest.
+    train::CpoOptions options = static_cast<const train::CpoOptions&>(spec);
     options.evalExamples = config.mle ? config.mle->evalExamples : 0;
     options.seed = config.seed;
     options.eosId = *tokenizer.eosId();

@@ -5,8 +5,8 @@
 #include "tokenize/tokenizer.h"
 #include "train/cpo/cpo_options.h"
 
-// What the trainers receive from an experiment: the one place its CPO and model-init fields
-// are turned into the options the CPO trainer and the model factory take. The run session
+// What the trainers receive from an experiment: the one place its CPO options are completed
+// with what the run decides and its model.init becomes a model config. The run session
 // calls these; the config-reach test checks that every field gets through.
 namespace cpo::engine {
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "data/examples.h"
-#include "data/oracle_task.h"
+#include "oracle/oracle_task.h"
 #include "eval/oracle_score.h"
 #include "model/causal_lm.h"
 #include "train/held_out_loss.h"

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "data/oracle_task.h"
+#include "oracle/oracle_task.h"
 #include "eval/likelihood_judge.h"
 
 namespace cpo::eval {

@@ -8,7 +8,7 @@
 //
 //   bench_eval [DIR]     DIR holds the temporary store and template (default: temp directory)
 
-#include "data/oracle_task.h"
+#include "oracle/oracle_task.h"
 #include "engine/evaluation_session.h"
 #include "engine/judge_config.h"
 #include "eval/openai_judge.h"

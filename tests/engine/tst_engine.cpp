@@ -5,8 +5,8 @@
 #include "cli_runner.h"
 #include "test_env.h"
 
-#include "data/oracle_task.h"
-#include "engine/config_reader.h"
+#include "oracle/oracle_task.h"
+#include "util/config_reader.h"
 #include "engine/phase_options.h"
 #include "engine/run_catalog.h"
 #include "engine/run_grid.h"
@@ -139,7 +139,7 @@ std::optional<ExperimentConfig> perturbed(const json& canonical, const json::jso
             auto config = cpo::engine::parseExperiment(changed, "reach");
             if (cpo::engine::toJson(config).at(path) == candidate)
                 return config;
-        } catch (const cpo::engine::ConfigError&) {
+        } catch (const cpo::ConfigError&) {
         }
         return std::nullopt;
     };
@@ -351,7 +351,7 @@ void TestEngine::queueExpandsGridThenListedRuns()
     QCOMPARE(queue[0].name, std::string("demo-oracle cpo.beta=1 cpo.k=2"));
     QCOMPARE(queue[4].name, std::string("dpo"));
     QCOMPARE(queue[4].config->cpo->k, std::int64_t{2});
-    QVERIFY(queue[4].config->cpo->sampler == cpo::engine::SamplerKind::An);
+    QVERIFY(queue[4].config->cpo->sampler.kind == cpo::engine::SamplerKind::An);
 }
 
 void TestEngine::queueKeepsInvalidRunsWithTheirError()

@@ -1,7 +1,7 @@
 // Generation for evaluation, the likelihood judges (oracle teacher, LM), the evaluator that
 // stores generations and verdicts, and the α = 1 ensemble's generations.
 
-#include "data/oracle_task.h"
+#include "oracle/oracle_task.h"
 #include "engine/evaluation_session.h"
 #include "eval/eval_generation.h"
 #include "eval/kl_estimate.h"

@@ -1,4 +1,4 @@
-#include "engine/config_reader.h"
+#include "util/config_reader.h"
 #include "engine/experiment.h"
 #include "test_env.h"
 #include "util/error.h"
@@ -15,6 +15,9 @@
 #include <vector>
 
 using namespace cpo::engine;
+using cpo::ConfigError;
+using cpo::ConfigIssue;
+using cpo::closestKey;
 using nlohmann::json;
 
 namespace {
@@ -117,7 +120,7 @@ void TestExperiment::defaultsFilled()
     QCOMPARE(init.maxPositions, std::int64_t(512));
     QVERIFY(init.tieWordEmbeddings);
 
-    // data::OracleOptions' defaults (oracle_options.h), which OracleSpec is.
+    // data::OracleOptions' defaults (oracle/oracle_options.h), which OracleSpec is.
     QVERIFY(config.dataset.kind == DatasetKind::Oracle);
     QCOMPARE(config.dataset.oracle.seed, std::uint64_t(7));
     QCOMPARE(config.dataset.oracle.symbols, std::int64_t(128));
@@ -144,10 +147,10 @@ void TestExperiment::defaultsFilled()
     QCOMPARE(cpo.k, std::int64_t(4));
     QCOMPARE(cpo.beta, 5.0);
     QCOMPARE(cpo.lambdaMle, 0.0);
-    QVERIFY(cpo.sampler == SamplerKind::Mix);
-    QCOMPARE(cpo.mixWeights.an, cpo.mixWeights.tn);
-    QCOMPARE(cpo.mnFraction, 0.25);
-    QCOMPARE(cpo.an.topP, 1.0);
+    QVERIFY(cpo.sampler.kind == SamplerKind::Mix);
+    QCOMPARE(cpo.sampler.mixWeights[0], cpo.sampler.mixWeights[3]);
+    QCOMPARE(cpo.sampler.mnFraction, 0.25);
+    QCOMPARE(cpo.sampler.an.sampling.topP, 1.0);
     QVERIFY(!cpo.ranking);
     QCOMPARE(cpo.embeddingModel, std::string());
     QCOMPARE(cpo.samplesEvery, std::int64_t(50));
@@ -413,8 +416,8 @@ void TestExperiment::canonicalRoundTrip()
     QCOMPARE(again.dataset.instructionJsonl.fields.category, std::string("category"));
     QCOMPARE(again.tokenizer->trainSentencePiece->vocabSize, std::int64_t(3000));
     QCOMPARE(again.mle->optimizer.schedule, cpo::train::LrSchedule::Linear);
-    QCOMPARE(again.cpo->mixWeights.bn, 2.0);
-    QCOMPARE(again.cpo->an.topK, std::int64_t(40));
+    QCOMPARE(again.cpo->sampler.mixWeights[1], 2.0);
+    QCOMPARE(again.cpo->sampler.an.sampling.topK, std::int64_t(40));
     QCOMPARE(again.outputDir, std::string("/runs/x"));
 
     // Complete: every default is written out.
@@ -467,8 +470,8 @@ void TestExperiment::overrides()
     QCOMPARE(config.mle->optimizer.lr, 3e-4);
     QCOMPARE(config.mle->steps, std::int64_t(100)); // siblings kept
     QCOMPARE(config.name, std::string("my run"));
-    QVERIFY(config.cpo->sampler == SamplerKind::Bn);
-    QCOMPARE(config.cpo->an.topK, std::int64_t(50));
+    QVERIFY(config.cpo->sampler.kind == SamplerKind::Bn);
+    QCOMPARE(config.cpo->sampler.an.sampling.topK, std::int64_t(50));
     QCOMPARE(config.outputDir, std::string("/tmp/r"));
     QVERIFY(config.cpo->ranking);
 
@@ -552,7 +555,7 @@ void TestExperiment::shippedExperimentsValidate()
     QVERIFY(demo.dataset.kind == DatasetKind::Oracle);
     QCOMPARE(demo.model.init->hiddenSize, std::int64_t(48));
     QCOMPARE(demo.mle->steps, std::int64_t(2500));
-    QVERIFY(demo.cpo->sampler == SamplerKind::Mix);
+    QVERIFY(demo.cpo->sampler.kind == SamplerKind::Mix);
     QCOMPARE(demo.cpo->k, std::int64_t(4));
     QCOMPARE(demo.cpo->beta, 5.0);
 
@@ -562,7 +565,7 @@ void TestExperiment::shippedExperimentsValidate()
         QVERIFY(!paper.model.path.empty());
         QCOMPARE(paper.mle->steps, std::int64_t(2000));
         QCOMPARE(paper.cpo->steps, std::int64_t(1000));
-        QVERIFY(paper.cpo->sampler == SamplerKind::An);
+        QVERIFY(paper.cpo->sampler.kind == SamplerKind::An);
         QCOMPARE(paper.cpo->k, std::int64_t(4));
         QCOMPARE(paper.cpo->beta, 5.0);
     }

@@ -7,7 +7,7 @@
 #include "cli_runner.h"
 #include "test_files.h"
 
-#include "engine/config_reader.h"
+#include "util/config_reader.h"
 #include "engine/experiment.h"
 #include "engine/hub_source.h"
 #include "hub/hub_cache.h"
@@ -498,7 +498,7 @@ std::string issuesOf(const nlohmann::json& document)
 {
     try {
         cpo::engine::parseExperiment(document, "hub.json");
-    } catch (const cpo::engine::ConfigError& e) {
+    } catch (const cpo::ConfigError& e) {
         return e.what();
     }
     return {};

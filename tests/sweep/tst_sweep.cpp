@@ -5,7 +5,7 @@
 
 #include "oracle_fixture.h"
 
-#include "data/oracle_task.h"
+#include "oracle/oracle_task.h"
 #include "eval/alpha_sweep.h"
 #include "eval/oracle_score.h"
 #include "model/causal_lm.h"

@@ -1,6 +1,6 @@
 #include "oracle_fixture.h"
 
-#include "data/oracle_task.h"
+#include "oracle/oracle_task.h"
 #include "model/causal_lm.h"
 #include "model/hf_folder.h"
 #include "train/batching.h"

@@ -192,7 +192,7 @@ void ExperimentDocument::validate()
         auto config = engine::parseExperiment(m_json, source);
         m_effective = engine::toJson(config);
         m_config = std::move(config);
-    } catch (const engine::ConfigError& e) {
+    } catch (const ConfigError& e) {
         m_issues = e.issues();
     } catch (const Error& e) {
         m_issues.push_back({"", e.what()});

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "engine/config_reader.h"
+#include "util/config_reader.h"
 #include "engine/experiment.h"
 
 #include <QtCore/QObject>
@@ -35,7 +35,7 @@ public:
 
     bool isValid() const { return m_config.has_value(); }
     const std::optional<engine::ExperimentConfig>& config() const { return m_config; }
-    const std::vector<engine::ConfigIssue>& issues() const { return m_issues; }
+    const std::vector<ConfigIssue>& issues() const { return m_issues; }
 
     QString fileName() const { return m_file; } // "" until opened or saved
     bool isModified() const { return m_json != m_savedJson; }
@@ -70,7 +70,7 @@ private:
     nlohmann::json m_effective; // canonical JSON of the last valid experiment
     QString m_file;
     std::optional<engine::ExperimentConfig> m_config;
-    std::vector<engine::ConfigIssue> m_issues;
+    std::vector<ConfigIssue> m_issues;
 };
 
 // The leaf paths where `edited` differs from `saved`, as `--set` assignments in path order

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "tokenize/tokenizer.h"
-#include "train/negatives/sampler_factory.h"
+#include "train/negatives/sampler_options.h"
 #include "train/train_options.h"
 
 #include <cstdint>
@@ -18,7 +18,8 @@ struct CpoHealthOptions {
     double saturatedLoss = 1e-3;
 };
 
-// The CPO phase (DESIGN.md §1), the trainer's side of engine::CpoSpec.
+// The CPO phase (DESIGN.md §1): the experiment file's `cpo` block parses straight into it;
+// the run session fills in what the run decides (seed, EOS, validation examples).
 struct CpoOptions {
     std::int64_t steps = 300;          // optimizer steps
     std::int64_t batchSize = 8;        // examples per micro-batch

@@ -2,16 +2,9 @@
 
 #include "eval/sampling.h"
 #include "train/negatives/negative_sampler.h"
+#include "train/negatives/sampler_options.h"
 
 namespace cpo::train::negatives {
-
-struct AnOptions {
-    eval::SamplingOptions sampling;
-    // 0: each negative gets its ground truth's length budget. The trainer sets the dataset's
-    // longest continuation instead (withDatasetDefaults), so samples end at their own EOS.
-    std::int64_t maxNewTokens = 0;
-    std::int64_t maxRedraws = 8;   // fresh samples tried for a negative that equals y1
-};
 
 // AN: continuations sampled from π_ref given x, all of a batch in one batched generation with
 // a KV cache. The length budget is y1's length (EOS included) unless maxNewTokens is set; a

@@ -2,22 +2,12 @@
 
 #include "train/negatives/an_sampler.h"
 #include "train/negatives/negative_sampler.h"
+#include "train/negatives/sampler_options.h"
 
-#include <array>
 #include <memory>
 #include <span>
 
 namespace cpo::train::negatives {
-
-// What the CPO phase asks of its negatives (CpoSpec's sampler fields).
-struct SamplerOptions {
-    SamplerKind kind = SamplerKind::Mix;
-    std::array<double, kStrategyCount> mixWeights{0.25, 0.25, 0.25, 0.25}; // AN, BN, MN, TN
-    bool mixStratified = false; // each example's negatives cover the strategies in turn
-    double mnFraction = 0.25;
-    AnOptions an;
-    std::size_t bnBufferCapacity = 256;
-};
 
 // The options with what the training set decides filled in: AN's length cap, when 0, is the
 // longest continuation of the set (EOS included), so AN negatives run to their own EOS

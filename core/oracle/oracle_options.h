@@ -1,5 +1,7 @@
 #pragma once
 
+#include "util/config_reader.h"
+
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
@@ -37,12 +39,13 @@ struct OracleOptions {
     void validate() const;
 };
 
-// The options as JSON: the keys of an experiment's dataset.oracle block, which a saved
-// teacher's options.json holds too.
+// The one JSON codec of the options, whose keys an experiment's dataset.oracle block and a
+// saved teacher's oracle.json share. toJson() writes every key.
 nlohmann::json toJson(const OracleOptions& options);
-// Reads a saved teacher's options back; throws cpo::Error naming `where` and the key when one
-// is missing or of the wrong type. (Experiment files are read with validation by
-// engine/experiment.h.)
+// Reads the keys `in` holds (an absent one keeps its default) with validation: a value out of
+// range, of the wrong type or an unknown key is recorded in in.issues() and reading goes on.
+OracleOptions readOracleOptions(ObjectReader in);
+// Reads a saved teacher's options; throws ConfigError naming `where` and every bad key.
 OracleOptions oracleOptionsFromJson(const nlohmann::json& json, std::string_view where);
 
 } // namespace cpo::data

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "data/examples.h"
-#include "data/oracle_options.h"
+#include "oracle/oracle_options.h"
 #include "data/splits.h"
 #include "model/causal_lm.h"
 #include "tokenize/tokenizer.h"

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace cpo::engine {
+namespace cpo {
 
 // One problem in a config, located by its JSON path ("mle.lr"; "" for the whole document).
 struct ConfigIssue {
@@ -62,6 +62,10 @@ struct Range {
     bool contains(double value) const;
     std::string describe() const; // ">= 1", "> 0", "in (0, 1]"
 };
+
+// Sizes beyond these are typos, not experiments; the bounds keep products of them finite.
+inline constexpr double kMaxCount = 1e12;
+inline constexpr double kMaxDimension = 1 << 20;
 
 // The closest of `candidates` to `key` by edit distance (case-insensitive), when it is close
 // enough to be a likely typo; std::nullopt otherwise.
@@ -122,4 +126,4 @@ private:
 // A value as the user wrote it (as JSON), shortened for a message: "\"xn\"", "-3".
 std::string describeValue(const nlohmann::json& value);
 
-} // namespace cpo::engine
+} // namespace cpo

@@ -1,4 +1,4 @@
-#include "data/oracle_task.h"
+#include "oracle/oracle_task.h"
 
 #include "model/hf_folder.h"
 #include "model/model_config.h"

@@ -1,4 +1,4 @@
-#include "engine/config_reader.h"
+#include "util/config_reader.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 #include <limits>
 #include <numeric>
 
-namespace cpo::engine {
+namespace cpo {
 namespace {
 
 using nlohmann::json;
@@ -360,4 +360,4 @@ void ObjectReader::finish()
     }
 }
 
-} // namespace cpo::engine
+} // namespace cpo

@@ -1,0 +1,56 @@
+#include "engine/experiment.h"
+
+#include "util/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+// `--set key.path=value`: edits an experiment's JSON before it is validated.
+namespace cpo::engine {
+
+using nlohmann::json;
+
+void applyOverride(json& document, std::string_view assignment)
+{
+    const auto fail = [&](std::string_view problem) {
+        std::string message = "--set ";
+        message.append(assignment).append(": ").append(problem);
+        return Error(message);
+    };
+    const auto equals = assignment.find('=');
+    if (equals == std::string_view::npos || equals == 0)
+        throw fail("expected key.path=value, e.g. mle.lr=3e-4");
+    const auto keyPath = assignment.substr(0, equals);
+    const auto valueText = assignment.substr(equals + 1);
+    json value = json::parse(valueText, nullptr, /*allow_exceptions=*/false);
+    if (value.is_discarded())
+        value = std::string(valueText);
+
+    // Split first, so a malformed path leaves the document untouched.
+    std::vector<std::string> keys;
+    for (std::size_t start = 0;;) {
+        const auto dot = keyPath.find('.', start);
+        const auto end = dot == std::string_view::npos ? keyPath.size() : dot;
+        keys.emplace_back(keyPath.substr(start, end - start));
+        if (keys.back().empty())
+            throw fail("empty key in the path");
+        if (dot == std::string_view::npos)
+            break;
+        start = dot + 1;
+    }
+    json* node = &document;
+    std::string walked = "the document";
+    for (const auto& key : keys) {
+        if (node->is_null())
+            *node = json::object(); // a missing section on the way
+        if (!node->is_object())
+            throw fail(walked + " is not an object, so it has no key '" + key + "'");
+        walked = walked == "the document" ? key : walked + "." + key;
+        node = &(*node)[key];
+    }
+    *node = std::move(value);
+}
+
+} // namespace cpo::engine

@@ -1,0 +1,39 @@
+#include "engine/experiment.h"
+
+#include "util/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+// JSON with comments: how experiment, queue and judge files are read.
+namespace cpo::engine {
+
+using nlohmann::json;
+
+json readJsonWithComments(const std::filesystem::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw Error(file.string() + ": cannot open the file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parseJsonWithComments(text.str(), file.string());
+}
+
+json parseJsonWithComments(std::string_view text, std::string_view source)
+{
+    try {
+        return json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+    } catch (const json::parse_error& e) {
+        // what() starts with "[json.exception.parse_error.101] ", noise to a user.
+        std::string message = e.what();
+        if (const auto end = message.find("] "); end != std::string::npos)
+            message.erase(0, end + 2);
+        throw Error(std::string(source) + ": not valid JSON: " + message);
+    }
+}
+
+} // namespace cpo::engine
