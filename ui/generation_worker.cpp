@@ -1,14 +1,8 @@
 #include "generation_worker.h"
 
-#include "eval/generate.h"
-#include "eval/generation_setup.h"
-#include "model/device.h"
-#include "model/hf_folder.h"
-#include "tokenize/tokenizer.h"
+#include "engine/generation_session.h"
 #include "util/error.h"
 #include "util/utf8_tail.h"
-
-#include <c10/util/Exception.h>
 
 #include <QtCore/QElapsedTimer>
 
@@ -16,9 +10,10 @@ namespace cpo::ui {
 namespace {
 
 // The decoded tokens as text, without a character the next token has yet to complete.
-QString shownText(const tokenize::Tokenizer& tokenizer, const std::vector<std::int32_t>& tokens)
+QString shownText(const engine::GenerationSession& session,
+                  const std::vector<std::int32_t>& tokens)
 {
-    const std::string bytes = tokenizer.decode(tokens);
+    const std::string bytes = session.decode(tokens);
     return QString::fromUtf8(bytes.data(), static_cast<qsizetype>(completeUtf8Length(bytes)));
 }
 
@@ -28,8 +23,7 @@ struct GenerationWorker::Loaded {
     QString modelDir;
     QString tokenizerPath;
     QString device;
-    model::CausalLM model;
-    std::unique_ptr<tokenize::Tokenizer> tokenizer;
+    std::unique_ptr<engine::GenerationSession> session;
 };
 
 GenerationWorker::GenerationWorker() = default;
@@ -45,9 +39,9 @@ void GenerationWorker::ensureLoaded(const GenerationRequest& request)
     loaded->modelDir = request.modelDir;
     loaded->tokenizerPath = request.tokenizerPath;
     loaded->device = request.device;
-    loaded->tokenizer = tokenize::loadTokenizer(request.tokenizerPath.toStdString());
-    loaded->model = model::loadHfModel(request.modelDir.toStdString(),
-                                       model::parseDevice(request.device.toStdString()));
+    loaded->session = std::make_unique<engine::GenerationSession>(
+        request.modelDir.toStdString(), request.tokenizerPath.toStdString(),
+        request.device.toStdString());
     m_loaded = std::move(loaded);
 }
 
@@ -58,32 +52,28 @@ void GenerationWorker::generate(const GenerationRequest& request)
     clock.start();
     try {
         ensureLoaded(request);
-        const auto& tokenizer = *m_loaded->tokenizer;
-        const auto [prompt, options] = eval::prepareGeneration(
-            tokenizer, request.prompt.toStdString(),
-            {{request.temperature, request.topK, request.topP}, request.maxNewTokens,
-             request.seed});
-        Q_EMIT started(QString::fromStdString(tokenizer.describe()) +
+        auto& session = *m_loaded->session;
+        const auto prompt = session.encodePrompt(request.prompt.toStdString());
+        Q_EMIT started(QString::fromStdString(session.describeTokenizer()) +
                        QStringLiteral(", prompt of %1 tokens").arg(prompt.size()));
 
-        std::vector<std::int32_t> tokens;
         QElapsedTimer sinceUpdate;
         sinceUpdate.start();
-        eval::generate(*m_loaded->model, {prompt}, options, [&](std::int64_t, std::int32_t id) {
-            tokens.push_back(id);
-            if (sinceUpdate.elapsed() >= 40) {
-                Q_EMIT progressed(shownText(tokenizer, tokens),
-                                  static_cast<int>(tokens.size()));
-                sinceUpdate.restart();
-            }
-            return !m_stopRequested.load();
-        });
-        Q_EMIT finished(shownText(tokenizer, tokens),
-                        static_cast<int>(tokens.size()), clock.elapsed() / 1000.0);
+        const auto generation = session.generate(
+            prompt, {{request.temperature, request.topK, request.topP}, request.maxNewTokens,
+                     request.seed},
+            [&](const std::vector<std::int32_t>& tokens) {
+                if (sinceUpdate.elapsed() >= 40) {
+                    Q_EMIT progressed(shownText(session, tokens),
+                                      static_cast<int>(tokens.size()));
+                    sinceUpdate.restart();
+                }
+                return !m_stopRequested.load();
+            });
+        Q_EMIT finished(shownText(session, generation.tokens),
+                        static_cast<int>(generation.tokens.size()), clock.elapsed() / 1000.0);
     } catch (const Error& e) {
         Q_EMIT failed(QString::fromStdString(e.what()));
-    } catch (const c10::Error& e) {
-        Q_EMIT failed(QString::fromStdString(e.what_without_backtrace()).section('\n', 0, 0));
     } catch (const std::exception& e) {
         Q_EMIT failed(QString::fromStdString(e.what()));
     }

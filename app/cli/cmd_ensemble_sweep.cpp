@@ -5,16 +5,16 @@
 #include "progress.h"
 #include "store_options.h"
 
+#include "engine/alpha_sweep_json.h"
+#include "engine/alpha_sweep_models.h"
 #include "engine/alpha_sweep_session.h"
 #include "eval/alpha_sweep.h"
-#include "train/checkpoint.h"
 #include "util/error.h"
 #include "util/log.h"
 
 #include <spdlog/fmt/fmt.h>
 
 #include <cmath>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -22,8 +22,6 @@
 
 namespace cpo::cli {
 namespace {
-
-namespace fs = std::filesystem;
 
 struct SweepOptions {
     CommonOptions common;
@@ -41,59 +39,9 @@ struct SweepOptions {
     std::string db;
 };
 
-// The checkpoint a phase of the run ended with (the highest step), or what stands in for it.
-fs::path phaseCheckpoint(const fs::path& runDir, const char* phase, const std::string& flag,
-                         const std::string& fallback)
-{
-    if (const auto latest = engine::lastPhaseCheckpoint(runDir, phase))
-        return *latest;
-    if (!fallback.empty())
-        return modelFolder(fallback); // model.path may be a hub:ORG/NAME@COMMIT reference
-    throw Error(fmt::format("{} holds no {} checkpoint (step-XXXXXXXX with {}): did the run's "
-                            "{} phase run? Name the checkpoint with {} DIR",
-                            (runDir / phase).string(), phase, train::kTrainingStateFile, phase,
-                            flag));
-}
-
-fs::path requireModelFolder(const std::string& folder, const char* flag)
-{
-    if (!fs::is_regular_file(fs::path(folder) / "config.json"))
-        throw Error(fmt::format("{} {}: no model there (config.json is missing)", flag, folder));
-    return folder;
-}
-
 std::string number(double value, int digits)
 {
     return std::isfinite(value) ? fmt::format("{:.{}f}", value, digits) : std::string("n/a");
-}
-
-nlohmann::json finiteOrNull(double value)
-{
-    return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
-}
-
-nlohmann::json pointJson(const engine::AlphaPoint& point)
-{
-    nlohmann::json json{{"alpha", point.alpha}, {"seconds", point.seconds}};
-    if (const auto& judged = point.winRate) {
-        json["win_rate"] = judged->rate;
-        json["ci_low"] = judged->ciLow;
-        json["ci_high"] = judged->ciHigh;
-        json["n"] = judged->n;
-        json["lc_win_rate"] = judged->lengthControlled;
-        json["failures"] = judged->failures;
-    }
-    if (const auto& held = point.heldOut) {
-        json["nll"] = finiteOrNull(held->loss);
-        json["perplexity"] = finiteOrNull(held->perplexity);
-        json["tokens"] = held->tokens;
-    }
-    if (const auto& oracle = point.oracle) {
-        json["oracle_logp"] = finiteOrNull(oracle->logLikelihoodPerToken);
-        json["oracle_well_formed"] = oracle->wellFormed;
-        json["oracle_samples"] = oracle->samples;
-    }
-    return json;
 }
 
 void printTable(const engine::AlphaSweepResult& result)
@@ -137,12 +85,9 @@ int runSweep(const SweepOptions& options)
     request.runDir = options.runDir;
     const auto config = engine::loadRunExperiment(request.runDir);
     // θ_MLE: the MLE phase's last checkpoint; a run without one started from model.path.
-    request.mleModel =
-        options.mle.empty()
-            ? phaseCheckpoint(request.runDir, "mle", "--mle", config.mle ? "" : config.model.path)
-            : requireModelFolder(options.mle, "--mle");
-    request.cpoModel = options.cpo.empty() ? phaseCheckpoint(request.runDir, "cpo", "--cpo", "")
-                                           : requireModelFolder(options.cpo, "--cpo");
+    request.mleModel = engine::sweepModel(request.runDir, config, "mle", options.mle, "--mle",
+                                          downloadProgressBars());
+    request.cpoModel = engine::sweepModel(request.runDir, config, "cpo", options.cpo, "--cpo");
     request.testSplit = options.split == "test";
     request.examples = options.examples;
     request.device = options.device;
@@ -179,20 +124,7 @@ int runSweep(const SweepOptions& options)
                  result.device);
 
     if (options.common.json) {
-        nlohmann::json pointsJson = nlohmann::json::array();
-        for (const auto& point : result.points)
-            pointsJson.push_back(pointJson(point));
-        nlohmann::json document{{"run_dir", request.runDir.string()},
-                                {"mle", request.mleModel.string()},
-                                {"cpo", request.cpoModel.string()},
-                                {"split", options.split},
-                                {"examples", result.examples},
-                                {"points", pointsJson}};
-        if (result.bestPoint) {
-            document["judge"] = result.judge;
-            document["best_alpha"] = result.points[*result.bestPoint].alpha;
-        }
-        printJson(document);
+        printJson(engine::alphaSweepJson(request, result));
     } else {
         printTable(result);
     }

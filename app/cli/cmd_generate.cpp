@@ -1,11 +1,7 @@
 #include "cli_common.h"
 #include "hub_arguments.h"
 
-#include "eval/generate.h"
-#include "eval/generation_setup.h"
-#include "model/device.h"
-#include "model/hf_folder.h"
-#include "tokenize/tokenizer.h"
+#include "engine/generation_session.h"
 #include "util/error.h"
 
 #include <iostream>
@@ -31,12 +27,11 @@ struct GenerateCliOptions {
 // than token by token) keeps multi-byte characters and SentencePiece spacing intact.
 class StreamPrinter {
 public:
-    explicit StreamPrinter(const tokenize::Tokenizer& tokenizer) : m_tokenizer(tokenizer) {}
+    explicit StreamPrinter(const engine::GenerationSession& session) : m_session(session) {}
 
-    void add(std::int32_t token)
+    void show(const std::vector<std::int32_t>& tokens)
     {
-        m_tokens.push_back(token);
-        const std::string text = m_tokenizer.decode(m_tokens);
+        const std::string text = m_session.decode(tokens);
         if (text.size() > m_printed && text.compare(0, m_printed, m_text, 0, m_printed) == 0) {
             std::cout << text.substr(m_printed) << std::flush;
             m_printed = text.size();
@@ -45,8 +40,7 @@ public:
     }
 
 private:
-    const tokenize::Tokenizer& m_tokenizer;
-    std::vector<std::int32_t> m_tokens;
+    const engine::GenerationSession& m_session;
     std::string m_text;
     std::size_t m_printed = 0;
 };
@@ -55,33 +49,29 @@ int runGenerate(const GenerateCliOptions& options)
 {
     applyCommonOptions(options.common);
     warnIfReferenceBlas();
-    const auto tokenizer = tokenize::loadTokenizer(tokenizerLocation(options.tokenizer));
-    auto lm = model::loadHfModel(modelFolder(options.model), model::parseDevice(options.device));
-    eval::PreparedGeneration prepared;
+    engine::GenerationSession session(modelFolder(options.model),
+                                      tokenizerLocation(options.tokenizer), options.device);
+    std::vector<std::int32_t> prompt;
     try {
-        prepared = eval::prepareGeneration(
-            *tokenizer, options.prompt,
-            {{options.temperature, options.topK, options.topP}, options.maxNew, options.seed});
+        prompt = session.encodePrompt(options.prompt);
     } catch (const Error& e) {
         throw Error(std::string("--prompt: ") + e.what()); // the flag to fix
     }
-    const auto& [prompt, generation] = prepared;
-
-    StreamPrinter printer(*tokenizer);
-    const auto results = eval::generate(*lm, {prompt}, generation,
-                                        [&](std::int64_t, std::int32_t token) {
-                                            if (!options.common.json)
-                                                printer.add(token);
-                                            return true;
-                                        });
-    const auto& result = results.front();
+    StreamPrinter printer(session);
+    const auto result = session.generate(
+        prompt, {{options.temperature, options.topK, options.topP}, options.maxNew, options.seed},
+        [&](const std::vector<std::int32_t>& tokens) {
+            if (!options.common.json)
+                printer.show(tokens);
+            return true;
+        });
     if (!options.common.json) {
         std::cout << std::endl;
         return 0;
     }
     printJson({{"prompt", options.prompt},
                {"prompt_tokens", prompt},
-               {"continuation", tokenizer->decode(result.tokens)},
+               {"continuation", session.decode(result.tokens)},
                {"tokens", result.tokens},
                {"log_probs", result.logProbs},
                {"ended_with_eos", result.endedWithEos}});

@@ -6,13 +6,12 @@
 #include "store_options.h"
 
 #include "engine/run_catalog.h"
-#include "engine/run_owner.h"
+#include "engine/run_json.h"
 #include "store/run_store.h"
 #include "util/error.h"
 #include "util/paths.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
@@ -50,53 +49,6 @@ struct DeleteOptions {
     std::int64_t runId = 0;
     bool yes = false;
 };
-
-template <typename T>
-nlohmann::json orNull(const std::optional<T>& value)
-{
-    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
-nlohmann::json textOrNull(const std::string& text)
-{
-    return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
-}
-
-// NaN (a diverged loss) has no JSON spelling; null is what the metrics export writes too.
-nlohmann::json numberOrNull(double value)
-{
-    return std::isnan(value) ? nlohmann::json(nullptr) : nlohmann::json(value);
-}
-
-template <typename Run>
-nlohmann::json runSummaryJson(const Run& run, bool abandoned)
-{
-    return {{"id", run.id},
-            {"name", run.name},
-            {"status", store::statusName(run.status)},
-            {"created_at", run.createdAt},
-            {"finished_at", orNull(run.finishedAt)},
-            {"config_hash", run.configHash},
-            {"parent_run_id", orNull(run.parentRunId)},
-            {"tags", run.tags},
-            {"error", textOrNull(run.error)},
-            {"abandoned", abandoned}};
-}
-
-nlohmann::json runDetailJson(const RunRecord& run)
-{
-    auto json = runSummaryJson(run, engine::isAbandoned(run));
-    json["app_version"] = run.appVersion;
-    json["git_revision"] = run.gitRevision;
-    json["machine_info"] = run.machineInfo;
-    json["device_info"] = run.deviceInfo;
-    json["notes"] = run.notes;
-    json["owner_pid"] = orNull(run.ownerPid);
-    json["owner_host"] = textOrNull(run.ownerHost);
-    json["heartbeat"] = orNull(run.heartbeat);
-    json["run_dir"] = textOrNull(run.runDir);
-    return json;
-}
 
 std::string formatTime(std::int64_t unixMs)
 {
@@ -186,7 +138,7 @@ int runList(const RunsOptions& options)
     if (options.common.json) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& run : records)
-            list.push_back(runSummaryJson(run, run.abandoned));
+            list.push_back(engine::runSummaryJson(run));
         printJson({{"runs", list}});
     } else if (records.empty()) {
         std::cout << "no runs in " << file.string() << " yet\n";
@@ -194,15 +146,6 @@ int runList(const RunsOptions& options)
         printRunTable(records);
     }
     return 0;
-}
-
-nlohmann::json checkpointJson(const std::optional<store::CheckpointRecord>& checkpoint)
-{
-    if (!checkpoint)
-        return nullptr;
-    return {{"id", checkpoint->id},          {"phase", checkpoint->phase},
-            {"step", checkpoint->step},      {"path", checkpoint->path},
-            {"sha256", checkpoint->sha256},  {"created_at", checkpoint->createdAt}};
 }
 
 void printRunDetails(const RunRecord& run)
@@ -243,21 +186,11 @@ int runShow(const RunsOptions& options)
 {
     applyCommonOptions(options.common);
     const auto details = engine::RunCatalog(storePath(options.db)).details(options.runId);
-    const auto& [run, series, checkpoint, alertList] = details;
-    const auto alerts = alertList.size();
     if (options.common.json) {
-        nlohmann::json seriesJson = nlohmann::json::array();
-        for (const auto& summary : series)
-            seriesJson.push_back({{"key", summary.key},
-                                  {"points", summary.points},
-                                  {"last_step", summary.lastStep},
-                                  {"last_value", numberOrNull(summary.lastValue)}});
-        printJson({{"run", runDetailJson(run)},
-                   {"series", seriesJson},
-                   {"latest_checkpoint", checkpointJson(checkpoint)},
-                   {"alerts", alerts}});
+        printJson(engine::runDetailsJson(details));
         return 0;
     }
+    const auto& [run, series, checkpoint, alerts] = details;
     printRunDetails(run);
     printSeriesTable(series);
     if (checkpoint)
@@ -265,7 +198,7 @@ int runShow(const RunsOptions& options)
                   << " step " << checkpoint->step << ")\n";
     else
         std::cout << "no checkpoint\n";
-    std::cout << "alerts: " << alerts << '\n';
+    std::cout << "alerts: " << alerts.size() << '\n';
     return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include "engine/event_codec.h"
 #include "engine/experiment.h"
+#include "engine/generation_session.h"
 #include "engine/run_catalog.h"
 #include "engine/run_events.h"
 #include "engine/run_host.h"
