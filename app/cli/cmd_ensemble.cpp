@@ -1,22 +1,18 @@
 #include "cli_common.h"
 #include "hub_arguments.h"
 
-#include "model/causal_lm.h"
-#include "model/hf_folder.h"
-#include "model/interpolate.h"
+#include "engine/alpha_sweep_session.h"
+#include "engine/ensemble_writer.h"
 #include "util/error.h"
 #include "util/log.h"
 
 #include <array>
 #include <cmath>
-#include <filesystem>
 #include <memory>
-#include <system_error>
+#include <string>
 
 namespace cpo::cli {
 namespace {
-
-namespace fs = std::filesystem;
 
 struct EnsembleOptions {
     CommonOptions common;
@@ -26,35 +22,6 @@ struct EnsembleOptions {
     std::string out;
 };
 
-// Every tokenizer file format the tokenize/ loaders read, plus HF's special-token metadata:
-// the ensemble shares the MLE model's vocabulary, so the folder stays self-contained.
-constexpr std::array kTokenizerFiles{"tokenizer.json",          "tokenizer.model",
-                                     "vocab.json",              "merges.txt",
-                                     "encoder.json",            "vocab.bpe",
-                                     "special_tokens_map.json", "tokenizer_config.json"};
-
-// Writing into an input folder would replace the model.safetensors being read.
-void requireDistinctOutput(const EnsembleOptions& options)
-{
-    std::error_code error;
-    for (const auto& input : {options.mle, options.cpo})
-        if (fs::equivalent(options.out, input, error))
-            throw Error("--out " + options.out + " is the input folder " + input +
-                        "; choose a new folder");
-}
-
-int copyTokenizerFiles(const fs::path& from, const fs::path& to)
-{
-    int copied = 0;
-    for (const char* name : kTokenizerFiles) {
-        if (!fs::is_regular_file(from / name))
-            continue;
-        fs::copy_file(from / name, to / name, fs::copy_options::overwrite_existing);
-        ++copied;
-    }
-    return copied;
-}
-
 int runEnsemble(EnsembleOptions options)
 {
     applyCommonOptions(options.common);
@@ -62,24 +29,21 @@ int runEnsemble(EnsembleOptions options)
     options.cpo = modelFolder(options.cpo);
     if (!std::isfinite(options.alpha))
         throw Error("--alpha must be a finite number");
-    requireDistinctOutput(options);
-    const auto mle = model::loadHfModel(options.mle);
-    const auto cpo = model::loadHfModel(options.cpo);
-    model::CausalLM ensemble;
+    engine::WrittenEnsemble written;
     try {
-        ensemble = model::interpolateModels(*mle, *cpo, options.alpha);
-    } catch (const Error& e) {
+        written = engine::writeEnsemble(options.mle, options.cpo, options.alpha, options.out);
+    } catch (const engine::EnsembleOutputError& e) {
+        throw Error("--out " + std::string(e.what()));
+    } catch (const engine::AlphaSweepModelsError& e) {
         throw Error("--mle " + options.mle + ", --cpo " + options.cpo + ": " + e.what());
     }
-    model::saveHfModel(*ensemble, options.out);
-    const int tokenizerFiles = copyTokenizerFiles(options.mle, options.out);
-    const auto params = model::countParameters(*ensemble);
     if (options.common.json) {
-        printJson({{"out", options.out}, {"alpha", options.alpha}, {"params", params}});
+        printJson({{"out", options.out}, {"alpha", options.alpha}, {"params", written.parameters}});
     } else {
         log::get("cpo")->info("wrote the alpha {} ensemble ({} parameters, {} tokenizer files) "
                               "to {}",
-                              options.alpha, params, tokenizerFiles, options.out);
+                              options.alpha, written.parameters, written.tokenizerFiles,
+                              options.out);
     }
     return 0;
 }
