@@ -8,7 +8,7 @@
 #include "engine/alpha_sweep_json.h"
 #include "engine/alpha_sweep_models.h"
 #include "engine/alpha_sweep_session.h"
-#include "eval/alpha_sweep.h"
+#include "sweep/alpha_sweep.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -81,7 +81,7 @@ int runSweep(const SweepOptions& options)
     applyCommonOptions(options.common);
     auto logger = log::get("cpo");
     engine::AlphaSweepRequest request;
-    request.alphas = eval::parseAlphaList(options.alphas);
+    request.alphas = sweep::parseAlphaList(options.alphas);
     request.runDir = options.runDir;
     const auto config = engine::loadRunExperiment(request.runDir);
     // θ_MLE: the MLE phase's last checkpoint; a run without one started from model.path.

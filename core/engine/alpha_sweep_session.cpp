@@ -3,7 +3,7 @@
 #include "engine/evaluation_session.h"
 #include "engine/judge_config.h"
 #include "engine/prepared_data.h"
-#include "eval/alpha_sweep.h"
+#include "sweep/alpha_sweep.h"
 #include "model/device.h"
 #include "model/hf_folder.h"
 #include "store/run_store.h"
@@ -22,7 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-AlphaPoint plain(const eval::SweepPoint& point)
+AlphaPoint plain(const sweep::SweepPoint& point)
 {
     AlphaPoint out{point.alpha, std::nullopt, std::nullopt, std::nullopt, point.seconds};
     if (const auto& held = point.scores.heldOut)
@@ -83,7 +83,7 @@ AlphaSweepResult runAlphaSweep(const AlphaSweepRequest& request,
     result.withOracle = data.oracle != nullptr && request.oracle;
     result.device = device.str();
 
-    eval::SweepEvaluation evaluation;
+    sweep::SweepEvaluation evaluation;
     evaluation.examples = std::span<const data::TokenizedExample>(all.data(), result.examples);
     evaluation.batchSize = static_cast<std::size_t>(request.batchSize);
     evaluation.oracle = result.withOracle ? data.oracle.get() : nullptr;
@@ -117,8 +117,8 @@ AlphaSweepResult runAlphaSweep(const AlphaSweepRequest& request,
                    ": the win rates are printed, not stored");
     }
     const auto evalSet = request.testSplit ? "test" : "validation";
-    auto measure = eval::makeSweepEvaluator(evaluation);
-    const eval::SweepEvaluator evaluate = [&](model::CausalLMImpl& model) {
+    auto measure = sweep::makeSweepEvaluator(evaluation);
+    const sweep::SweepEvaluator evaluate = [&](model::CausalLMImpl& model) {
         auto scores = measure(model);
         if (judged) {
             const double alpha = request.alphas[verdicts.size()];
@@ -137,9 +137,9 @@ AlphaSweepResult runAlphaSweep(const AlphaSweepRequest& request,
         return point;
     };
     try {
-        const auto points = eval::sweepAlphas(
+        const auto points = sweep::sweepAlphas(
             *mle, *cpo, request.alphas, evaluate,
-            [&](std::size_t done, std::size_t total, const eval::SweepPoint& point) {
+            [&](std::size_t done, std::size_t total, const sweep::SweepPoint& point) {
                 if (progress)
                     progress(done, total, withWinRate(plain(point), done - 1));
             });

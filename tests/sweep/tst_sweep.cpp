@@ -6,7 +6,7 @@
 #include "oracle_fixture.h"
 
 #include "oracle/oracle_task.h"
-#include "eval/alpha_sweep.h"
+#include "sweep/alpha_sweep.h"
 #include "eval/oracle_score.h"
 #include "model/causal_lm.h"
 #include "train/held_out_loss.h"
@@ -44,7 +44,7 @@ model::CausalLM student(const data::OracleOptions& oracle, std::uint64_t seed,
     return m;
 }
 
-bool sameScores(const eval::SweepScores& a, const eval::SweepScores& b)
+bool sameScores(const sweep::SweepScores& a, const sweep::SweepScores& b)
 {
     return a.heldOut && b.heldOut && a.heldOut->loss == b.heldOut->loss &&
            a.heldOut->perplexity == b.heldOut->perplexity &&
@@ -74,7 +74,7 @@ private:
     std::vector<data::TokenizedExample> m_validation;
     model::CausalLM m_mle;
     model::CausalLM m_cpo;
-    eval::SweepEvaluator m_evaluate;
+    sweep::SweepEvaluator m_evaluate;
 };
 
 void TestSweep::initTestCase()
@@ -84,20 +84,20 @@ void TestSweep::initTestCase()
     m_validation = m_task->examples(data::Split::Validation);
     m_mle = student(m_task->options(), 1);
     m_cpo = student(m_task->options(), 2);
-    eval::SweepEvaluation evaluation;
+    sweep::SweepEvaluation evaluation;
     evaluation.examples = m_validation;
     evaluation.batchSize = 16;
     evaluation.oracle = m_task.get();
     evaluation.oracleOptions.seed = 5;
     evaluation.oracleOptions.batchSize = 16;
-    m_evaluate = eval::makeSweepEvaluator(evaluation);
+    m_evaluate = sweep::makeSweepEvaluator(evaluation);
 }
 
 // α 1 is θ_MLE and α 0 θ_CPO exactly, so their scores equal the checkpoints' bit for bit.
 void TestSweep::endpointsAreTheCheckpoints()
 {
     const std::vector<double> alphas{1.0, 0.0};
-    const auto points = eval::sweepAlphas(*m_mle, *m_cpo, alphas, m_evaluate);
+    const auto points = sweep::sweepAlphas(*m_mle, *m_cpo, alphas, m_evaluate);
     QCOMPARE(points.size(), std::size_t{2});
     QCOMPARE(points[0].alpha, 1.0);
     QCOMPARE(points[1].alpha, 0.0);
@@ -129,9 +129,9 @@ void TestSweep::oneBufferAndRepeatsAgree()
         return m_evaluate(model);
     };
     std::vector<std::size_t> progress;
-    const auto points = eval::sweepAlphas(
+    const auto points = sweep::sweepAlphas(
         *m_mle, *m_cpo, alphas, counting,
-        [&](std::size_t done, std::size_t total, const eval::SweepPoint& point) {
+        [&](std::size_t done, std::size_t total, const sweep::SweepPoint& point) {
             QCOMPARE(total, alphas.size());
             QCOMPARE(point.alpha, alphas[done - 1]);
             progress.push_back(done);
@@ -155,7 +155,7 @@ void TestSweep::oneBufferAndRepeatsAgree()
 void TestSweep::midpointIsAnotherModel()
 {
     const std::vector<double> alphas{0.5};
-    const auto mid = eval::sweepAlphas(*m_mle, *m_cpo, alphas, m_evaluate).front();
+    const auto mid = sweep::sweepAlphas(*m_mle, *m_cpo, alphas, m_evaluate).front();
     QVERIFY(std::isfinite(mid.scores.heldOut->loss));
     QVERIFY(mid.scores.heldOut->loss != m_evaluate(*m_mle).heldOut->loss);
     QVERIFY(mid.scores.heldOut->loss != m_evaluate(*m_cpo).heldOut->loss);
@@ -171,16 +171,16 @@ void TestSweep::mismatchedModelsThrowBeforeEvaluating()
         return m_evaluate(model);
     };
     const std::vector<double> alphas{0.0, 0.5};
-    QVERIFY_THROWS_EXCEPTION(Error, eval::sweepAlphas(*m_mle, *wider, alphas, counting));
+    QVERIFY_THROWS_EXCEPTION(Error, sweep::sweepAlphas(*m_mle, *wider, alphas, counting));
     try {
-        eval::sweepAlphas(*m_mle, *wider, alphas, counting);
+        sweep::sweepAlphas(*m_mle, *wider, alphas, counting);
     } catch (const Error& e) {
         QVERIFY2(QString(e.what()).contains("cannot interpolate"), e.what());
     }
     QCOMPARE(evaluations, 0);
-    QVERIFY_THROWS_EXCEPTION(Error, eval::sweepAlphas(*m_mle, *m_cpo, {}, counting));
+    QVERIFY_THROWS_EXCEPTION(Error, sweep::sweepAlphas(*m_mle, *m_cpo, {}, counting));
     const std::vector<double> nan{std::numeric_limits<double>::quiet_NaN()};
-    QVERIFY_THROWS_EXCEPTION(Error, eval::sweepAlphas(*m_mle, *m_cpo, nan, counting));
+    QVERIFY_THROWS_EXCEPTION(Error, sweep::sweepAlphas(*m_mle, *m_cpo, nan, counting));
     QCOMPARE(evaluations, 0);
 }
 
@@ -207,12 +207,12 @@ void TestSweep::parseAlphaList()
     QFETCH(QList<double>, expected);
     QFETCH(QString, bad);
     if (!expected.isEmpty()) {
-        const auto alphas = eval::parseAlphaList(text.toStdString());
+        const auto alphas = sweep::parseAlphaList(text.toStdString());
         QCOMPARE(QList<double>(alphas.begin(), alphas.end()), expected);
         return;
     }
     try {
-        eval::parseAlphaList(text.toStdString());
+        sweep::parseAlphaList(text.toStdString());
         QFAIL("no error");
     } catch (const Error& e) {
         QVERIFY2(QString(e.what()).contains(bad), e.what());

@@ -1,4 +1,4 @@
-#include "eval/alpha_sweep.h"
+#include "sweep/alpha_sweep.h"
 
 #include "model/interpolate.h"
 #include "util/error.h"
@@ -11,7 +11,7 @@
 #include <string>
 #include <system_error>
 
-namespace cpo::eval {
+namespace cpo::sweep {
 namespace {
 
 std::string_view trimmed(std::string_view text)
@@ -88,10 +88,10 @@ SweepEvaluator makeSweepEvaluator(SweepEvaluation evaluation)
         SweepScores scores;
         scores.heldOut = train::heldOutLoss(model, evaluation.examples, evaluation.batchSize);
         if (evaluation.oracle != nullptr)
-            scores.oracle = oracleScore(model, *evaluation.oracle, evaluation.examples,
+            scores.oracle = eval::oracleScore(model, *evaluation.oracle, evaluation.examples,
                                         evaluation.oracleOptions);
         return scores;
     };
 }
 
-} // namespace cpo::eval
+} // namespace cpo::sweep

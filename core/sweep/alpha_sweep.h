@@ -14,12 +14,12 @@
 #include <string_view>
 #include <vector>
 
-namespace cpo::eval {
+namespace cpo::sweep {
 
 // What one model of a sweep scored; what the evaluator did not measure stays empty.
 struct SweepScores {
     std::optional<train::HeldOutLoss> heldOut; // NLL per continuation token, perplexity
-    std::optional<OracleScore> oracle;         // the teacher's score of the model's samples
+    std::optional<eval::OracleScore> oracle;   // the teacher's score of the model's samples
 };
 
 struct SweepPoint {
@@ -59,11 +59,11 @@ struct SweepEvaluation {
     std::span<const data::TokenizedExample> examples; // held-out examples, all scored
     std::size_t batchSize = 32;                        // examples per forward pass
     const data::OracleTask* oracle = nullptr; // when set, also the teacher's score of samples
-    OracleScoreOptions oracleOptions;
+    eval::OracleScoreOptions oracleOptions;
 };
 
 // Held-out NLL per continuation token and perplexity (train::heldOutLoss) on the examples,
-// and with an oracle, oracleScore() of the model's continuations of their prefixes.
+// and with an oracle, eval::oracleScore() of the model's continuations of their prefixes.
 SweepEvaluator makeSweepEvaluator(SweepEvaluation evaluation);
 
-} // namespace cpo::eval
+} // namespace cpo::sweep
