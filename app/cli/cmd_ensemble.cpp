@@ -38,7 +38,8 @@ int runEnsemble(EnsembleOptions options)
         throw Error("--mle " + options.mle + ", --cpo " + options.cpo + ": " + e.what());
     }
     if (options.common.json) {
-        printJson({{"out", options.out}, {"alpha", options.alpha}, {"params", written.parameters}});
+        printJson(
+            {{"out", options.out}, {"alpha", options.alpha}, {"params", written.parameters}});
     } else {
         log::get("cpo")->info("wrote the alpha {} ensemble ({} parameters, {} tokenizer files) "
                               "to {}",

@@ -5,8 +5,7 @@
 #include "cli_runner.h"
 #include "test_env.h"
 
-#include "oracle/oracle_task.h"
-#include "util/config_reader.h"
+#include "engine/generation_session.h"
 #include "engine/phase_options.h"
 #include "engine/run_catalog.h"
 #include "engine/run_grid.h"
@@ -14,7 +13,9 @@
 #include "engine/run_owner.h"
 #include "engine/run_resume.h"
 #include "engine/run_session.h"
+#include "oracle/oracle_task.h"
 #include "store/run_store.h"
+#include "util/config_reader.h"
 #include "util/error.h"
 
 #include <QtCore/QTemporaryDir>
@@ -202,6 +203,7 @@ private Q_SLOTS:
     void hostStopsAndResumesARunOnItsWorker();
     void hostRunLandsInTheStoreAsCpoRunDoes();
     void configFieldsReachTheTrainers();
+    void generationSessionGeneratesAsCpoGenerateDoes();
 };
 
 void TestEngine::pauseWaitsBetweenStepsAndCancelEndsTheRun()
@@ -617,6 +619,49 @@ void TestEngine::configFieldsReachTheTrainers()
                                            dropped.join(", ")));
     QVERIFY2(unchecked.isEmpty(), qPrintable("no other valid value found for: " +
                                              unchecked.join(", ")));
+}
+
+void TestEngine::generationSessionGeneratesAsCpoGenerateDoes()
+{
+    // The playground's worker and `cpo generate` share one session: the same model, prompt,
+    // settings and seed give the same tokens through either.
+    const QString data = cpo::test::sharedDataDir();
+    if (data.isEmpty())
+        QSKIP("../shared/data is absent (set CPO_TEST_DATA_DIR): no GPT-2 vocabulary to test");
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    writeFile(root / "gpt2.json",
+              R"({"vocab_size": 50257, "n_embd": 32, "n_layer": 2, "n_head": 4,
+                  "n_positions": 64, "bos_token_id": 50256, "eos_token_id": 50256})");
+    const QString model = dir.filePath("gpt2-model");
+    const auto init = cpo::test::runCpo({"init-model", "--arch", "gpt2", "--config",
+                                         dir.filePath("gpt2.json"), "--seed", "3", "--out",
+                                         model});
+    QVERIFY2(init.exitCode == 0, init.err.constData());
+    const QString tokenizer = data + "/gpt2-bpe";
+    const auto cli =
+        cpo::test::runCpo({"generate", "--model", model, "--tokenizer", tokenizer, "--prompt",
+                           "Hello world", "--max-new", "12", "--seed", "5", "--json"});
+    QVERIFY2(cli.exitCode == 0, cli.err.constData());
+    std::vector<std::int32_t> expected;
+    for (const auto& token : cpo::test::parseSingleJson(cli.out)["tokens"].toArray())
+        expected.push_back(token.toInt());
+
+    cpo::engine::GenerationSession session(model.toStdString(), tokenizer.toStdString(), "cpu");
+    const auto prompt = session.encodePrompt("Hello world");
+    const cpo::engine::GenerationSettings settings{{1.0, 0, 1.0}, 12, 5};
+    const auto generation = session.generate(prompt, settings);
+    QCOMPARE(generation.tokens, expected);
+    QCOMPARE(generation.logProbs.size(), expected.size());
+
+    // A progress callback that says stop ends the generation after that token.
+    std::size_t reports = 0;
+    const auto stopped = session.generate(prompt, settings, [&](const auto& tokens) {
+        return ++reports < 3 && tokens.size() < 3;
+    });
+    QCOMPARE(stopped.tokens, std::vector<std::int32_t>(expected.begin(), expected.begin() + 3));
+    // An empty prompt starts from the tokenizer's BOS.
+    QCOMPARE(session.encodePrompt(""), std::vector<std::int32_t>{50256});
 }
 
 QTEST_GUILESS_MAIN(TestEngine)
