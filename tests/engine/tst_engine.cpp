@@ -17,6 +17,7 @@
 #include "store/run_store.h"
 #include "util/config_reader.h"
 #include "util/error.h"
+#include "util/version.h"
 
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
@@ -539,6 +540,10 @@ void TestEngine::hostRunLandsInTheStoreAsCpoRunDoes()
     QCOMPARE(b[0].configHash, a[0].configHash);
     QCOMPARE(b[0].appVersion, a[0].appVersion);
     QCOMPARE(b[0].gitRevision, a[0].gitRevision);
+    // One version string: the run row's is what `cpo --version` prints (and the About box).
+    const auto version = cpo::test::runCpo({"--version"});
+    QCOMPARE(version.out.trimmed().toStdString(), a[0].appVersion);
+    QCOMPARE(a[0].appVersion, std::string(cpo::versionString()));
     QCOMPARE(b[0].deviceInfo, a[0].deviceInfo);
     QCOMPARE(b[0].error, a[0].error);
     QVERIFY(!b[0].ownerPid && !a[0].ownerPid);
