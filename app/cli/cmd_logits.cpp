@@ -1,14 +1,17 @@
 #include "cli_common.h"
 #include "hub_arguments.h"
 
-#include "model/device.h"
-#include "model/hf_folder.h"
+#include "engine/model_logits.h"
 #include "util/error.h"
 
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <numeric>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace cpo::cli {
 namespace {
@@ -43,15 +46,22 @@ std::vector<std::int64_t> parseTokenList(const std::string& text)
     return ids;
 }
 
-void printTopLogits(const torch::Tensor& logits, int top)
+// The `top` largest logits of each position, largest first.
+void printTopLogits(const std::vector<std::vector<float>>& logits, int top)
 {
-    const auto k = std::min<std::int64_t>(top, logits.size(1));
-    const auto [values, indices] = logits.topk(k, -1);
-    for (std::int64_t pos = 0; pos < logits.size(0); ++pos) {
+    for (std::size_t pos = 0; pos < logits.size(); ++pos) {
+        const auto& row = logits[pos];
+        std::vector<std::size_t> order(row.size());
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        const auto k = std::min(order.size(), static_cast<std::size_t>(top));
+        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k),
+                          order.end(), [&](std::size_t a, std::size_t b) {
+                              return row[a] > row[b] || (row[a] == row[b] && a < b);
+                          });
         std::cout << "position " << pos << ':';
-        for (std::int64_t j = 0; j < k; ++j)
-            std::cout << "  " << indices[pos][j].item<std::int64_t>() << '=' << std::fixed
-                      << std::setprecision(4) << values[pos][j].item<float>();
+        for (std::size_t j = 0; j < k; ++j)
+            std::cout << "  " << order[j] << '=' << std::fixed << std::setprecision(4)
+                      << row[order[j]];
         std::cout << '\n';
     }
 }
@@ -60,27 +70,16 @@ int runLogits(const LogitsOptions& options)
 {
     applyCommonOptions(options.common);
     const auto ids = parseTokenList(options.tokens);
-    const auto device = model::parseDevice(options.device);
-    auto lm = model::loadHfModel(modelFolder(options.model), device);
-    for (const auto id : ids)
-        if (id >= lm->config().vocabSize)
-            throw Error("--tokens: id " + std::to_string(id) + " is outside the vocabulary of " +
-                        std::to_string(lm->config().vocabSize));
-    torch::NoGradGuard noGrad;
-    lm->eval();
-    const auto input = torch::tensor(ids, torch::kInt64).unsqueeze(0).to(device);
-    const auto logits = lm->forward(input).logits.squeeze(0).to(torch::kCPU, torch::kFloat32);
-    if (!options.common.json) {
+    std::vector<std::vector<float>> logits;
+    try {
+        logits = engine::nextTokenLogits(modelFolder(options.model), options.device, ids);
+    } catch (const engine::TokenIdError& e) {
+        throw Error(std::string("--tokens: ") + e.what());
+    }
+    if (options.common.json)
+        printJson({{"logits", logits}});
+    else
         printTopLogits(logits, options.top);
-        return 0;
-    }
-    nlohmann::json rows = nlohmann::json::array();
-    for (std::int64_t pos = 0; pos < logits.size(0); ++pos) {
-        const auto row = logits[pos].contiguous();
-        rows.push_back(std::vector<float>(row.data_ptr<float>(),
-                                          row.data_ptr<float>() + row.numel()));
-    }
-    printJson({{"logits", rows}});
     return 0;
 }
 
