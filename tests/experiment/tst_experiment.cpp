@@ -1,6 +1,7 @@
-#include "util/config_reader.h"
 #include "engine/experiment.h"
+#include "oracle/oracle_options.h"
 #include "test_env.h"
+#include "util/config_reader.h"
 #include "util/error.h"
 
 #include <QtCore/QDir>
@@ -83,6 +84,7 @@ private Q_SLOTS:
     void badOverrides();
     void loadWithOverrides();
     void shippedExperimentsValidate();
+    void oracleOptionsOneCodec();
 };
 
 void TestExperiment::commentsAccepted()
@@ -569,6 +571,43 @@ void TestExperiment::shippedExperimentsValidate()
         QCOMPARE(paper.cpo->k, std::int64_t(4));
         QCOMPARE(paper.cpo->beta, 5.0);
     }
+}
+
+void TestExperiment::oracleOptionsOneCodec()
+{
+    // A saved teacher's oracle.json and an experiment's dataset.oracle are one codec: what one
+    // writes the other reads, with the same checks.
+    cpo::data::OracleOptions options;
+    options.seed = 11;
+    options.symbols = 64;
+    options.teacherHidden = 48;
+    options.temperature = 0.8;
+    const auto saved = cpo::data::toJson(options);
+    const auto loaded = cpo::data::oracleOptionsFromJson(saved, "teacher/oracle.json");
+    QCOMPARE(cpo::data::toJson(loaded), saved);
+
+    auto document = base();
+    document["dataset"] = {{"kind", "oracle"}, {"oracle", saved}};
+    QCOMPARE(cpo::data::toJson(parseExperiment(document, "base.json").dataset.oracle), saved);
+
+    const auto refused = [](json file) {
+        try {
+            cpo::data::oracleOptionsFromJson(file, "teacher/oracle.json");
+        } catch (const ConfigError& e) {
+            return QString::fromUtf8(e.what());
+        }
+        return QString();
+    };
+    auto missing = saved;
+    missing.erase("symbols");
+    QVERIFY(refused(missing).contains("teacher/oracle.json"));
+    QVERIFY(refused(missing).contains("symbols"));
+    auto uneven = saved;
+    uneven["teacher_heads"] = 5; // does not divide teacher_hidden 48
+    QVERIFY(refused(uneven).contains("teacher_heads"));
+    auto unknown = saved;
+    unknown["symbol"] = 3;
+    QVERIFY(refused(unknown).contains("symbol"));
 }
 
 QTEST_MAIN(TestExperiment)
