@@ -528,6 +528,7 @@ void checkAcrossSections(const ExperimentConfig& config, ConfigIssues& issues)
     }
     if (!config.mle && !config.cpo)
         issues.add("", "no phase to run: give \"mle\", \"cpo\" or both");
+    checkEvalSpec(config, issues);
 }
 
 // ---- writing -------------------------------------------------------------------------------
@@ -722,6 +723,8 @@ ExperimentConfig parseExperiment(const json& document, std::string_view source)
         config.mle = readMle(std::move(*mle));
     if (auto cpo = root.object("cpo"))
         config.cpo = readCpo(std::move(*cpo));
+    if (auto eval = root.object("eval"))
+        config.eval = readEvalSpec(std::move(*eval));
     if (auto output = root.object("output")) {
         config.outputDir = output->string("dir", config.outputDir);
         output->finish();
@@ -800,6 +803,8 @@ json toJson(const ExperimentConfig& config)
         out["mle"] = toJson(*config.mle);
     if (config.cpo)
         out["cpo"] = toJson(*config.cpo);
+    if (config.eval)
+        out["eval"] = toJson(*config.eval);
     return out;
 }
 

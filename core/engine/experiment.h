@@ -1,6 +1,7 @@
 #pragma once
 
 #include "data/oracle_options.h"
+#include "engine/eval_spec.h"
 #include "model/model_config.h"
 #include "train/negatives/strategy.h"
 #include "train/train_options.h"
@@ -156,6 +157,7 @@ struct ExperimentConfig {
     DatasetSpec dataset;
     std::optional<train::MleOptions> mle; // absent: start from model.path
     std::optional<CpoSpec> cpo;
+    std::optional<EvalSpec> eval; // win rates during and after training (eval_spec.h)
     std::string outputDir; // "" = decided by the caller (the CLI's --out)
 };
 
