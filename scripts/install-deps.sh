@@ -11,6 +11,7 @@ packages=(
   libcli11-dev zlib1g-dev liblz4-dev
   libcurl4-openssl-dev libssl-dev          # Hub downloads and judge endpoints; sha256 checks
   libcpp-httplib-dev                       # local HTTP servers in the hub and judge tests
+  python3                                  # scripts/results.py (experiments/RESULTS.md)
 )
 
 missing=()

@@ -80,6 +80,15 @@ public:
                     log->warn("{}", e.message);
                 } else if constexpr (std::is_same_v<T, engine::PauseChanged>) {
                     log->info("{}", e.paused ? "paused" : "resumed");
+                } else if constexpr (std::is_same_v<T, engine::EvaluationFinished>) {
+                    std::string rates;
+                    for (const auto& r : e.results)
+                        rates += "  " + r.model + " " + fixed(r.winRate, 3) + " [" +
+                                 fixed(r.ciLow, 3) + ", " + fixed(r.ciHigh, 3) + "]";
+                    log->info("{} evaluation at step {}, win rate vs ground truth ({} judge, "
+                              "n {}):{}", e.phase, e.step,
+                              e.results.empty() ? "" : e.results.front().judge,
+                              e.results.empty() ? 0 : e.results.front().n, rates);
                 } else if constexpr (std::is_same_v<T, engine::DecodedSampleSet>) {
                     log->debug("sample set at step {}: {} candidates", e.set.step,
                                e.candidates.size());

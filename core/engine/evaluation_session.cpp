@@ -6,6 +6,7 @@
 #include "eval/kl_estimate.h"
 #include "eval/lm_judge.h"
 #include "eval/openai_judge.h"
+#include "eval/oracle_score.h"
 #include "eval/oracle_judge.h"
 #include "model/device.h"
 #include "model/hf_folder.h"
@@ -13,6 +14,7 @@
 #include "store/evaluation_store.h"
 #include "store/run_store.h"
 #include "train/checkpoint.h"
+#include "train/held_out_loss.h"
 #include "util/error.h"
 
 #include <spdlog/fmt/fmt.h>
@@ -139,6 +141,12 @@ json toJson(const ModelEvaluation& evaluation)
         out["kl_to_mle"] = *evaluation.klToReference;
         out["kl_to_mle_se"] = evaluation.klStandardError;
     }
+    if (evaluation.sampleTeacherNll) {
+        out["sample_teacher_nll"] = *evaluation.sampleTeacherNll;
+        out["sample_well_formed"] = evaluation.sampleWellFormed;
+    }
+    if (evaluation.heldOutNll)
+        out["heldout_nll"] = *evaluation.heldOutNll;
     if (evaluation.evaluationId != 0)
         out["evaluation_id"] = evaluation.evaluationId;
     return out;
@@ -236,6 +244,15 @@ ModelEvaluation Evaluator::evaluate(model::CausalLMImpl& model, const EvaluatedM
                                          m_decoding.maxNewTokens, m_decoding.batchSize);
         result.klToReference = kl.mean;
         result.klStandardError = kl.standardError;
+    }
+    if (m_oracle != nullptr) {
+        eval::OracleScoreOptions sampling;
+        sampling.seed = m_decoding.seed;
+        sampling.batchSize = m_decoding.batchSize;
+        const auto score = eval::oracleScore(model, *m_oracle, m_examples, sampling);
+        result.sampleTeacherNll = -score.logLikelihoodPerToken;
+        result.sampleWellFormed = score.wellFormed;
+        result.heldOutNll = train::heldOutLoss(model, m_examples, m_decoding.batchSize).loss;
     }
 
     if (store != nullptr) {

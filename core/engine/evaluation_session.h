@@ -58,6 +58,13 @@ struct ModelEvaluation {
     // when the evaluator has a reference (the MLE model) and this is another model.
     std::optional<double> klToReference;
     double klStandardError = 0.0;
+    // On the oracle task (Evaluator::setOracle): the teacher's NLL per token of the model's
+    // own samples (temperature 1; quality, over the samples the teacher could produce, whose
+    // share is sampleWellFormed) and the model's NLL per token of the prompts' ground truths,
+    // held-out teacher samples (coverage).
+    std::optional<double> sampleTeacherNll;
+    double sampleWellFormed = 0.0;
+    std::optional<double> heldOutNll;
     std::int64_t evaluationId = 0; // its row in the store; 0 when not stored
 };
 
@@ -73,6 +80,9 @@ public:
 
     // The model a KL estimate is taken against (π_ref, the MLE model); viewed, not owned.
     void setReference(model::CausalLMImpl* reference) { m_reference = reference; }
+    // The oracle task whose teacher scores each model's samples (quality) and whose held-out
+    // continuations each model is scored on (coverage); viewed, may be null (none).
+    void setOracle(const data::OracleTask* oracle) { m_oracle = oracle; }
 
     // `store` may be null (nothing stored). A null judge (the human kind) stores the
     // generations unjudged: the votes come later.
@@ -87,6 +97,7 @@ private:
     std::string m_judgeName;
     eval::Decoding m_decoding;
     model::CausalLMImpl* m_reference = nullptr;
+    const data::OracleTask* m_oracle = nullptr;
 };
 
 // The judge a config describes. The oracle kind needs the task's teacher, the OpenAI kind

@@ -249,6 +249,29 @@ PhaseEnded readPhaseEnded(const Fields& f)
     return e;
 }
 
+json winRatesJson(const std::vector<ModelWinRate>& results)
+{
+    json out = json::array();
+    for (const auto& r : results)
+        out.push_back({{"model", r.model}, {"win_rate", number(r.winRate)},
+                       {"ci_low", number(r.ciLow)}, {"ci_high", number(r.ciHigh)},
+                       {"n", r.n}, {"judge", r.judge}});
+    return out;
+}
+
+std::vector<ModelWinRate> readWinRates(const Fields& f, const char* key)
+{
+    std::vector<ModelWinRate> results;
+    for (const auto& item : f.at(key)) {
+        if (!item.is_object())
+            f.fail(key, "must hold {\"model\", \"win_rate\", ...} objects");
+        const Fields r(item, "evaluation");
+        results.push_back({r.text("model"), r.number("win_rate"), r.number("ci_low"),
+                           r.number("ci_high"), r.integer("n"), r.text("judge")});
+    }
+    return results;
+}
+
 json runFinishedJson(const RunFinished& e)
 {
     const auto& s = e.summary;
@@ -259,7 +282,8 @@ json runFinishedJson(const RunFinished& e)
             {"message", s.message},          {"run_dir", s.runDir.string()},
             {"config_hash", s.configHash},   {"phases", phases},
             {"seconds", s.seconds},          {"run_id", s.runId},
-            {"resumed_from", s.resumedFrom}, {"already_complete", s.alreadyComplete}};
+            {"resumed_from", s.resumedFrom}, {"already_complete", s.alreadyComplete},
+            {"evaluation", winRatesJson(s.evaluation)}};
 }
 
 RunFinished readRunFinished(const Fields& f)
@@ -278,6 +302,8 @@ RunFinished readRunFinished(const Fields& f)
     s.runId = f.integer("run_id");
     s.resumedFrom = f.text("resumed_from");
     s.alreadyComplete = f.flag("already_complete");
+    if (f.has("evaluation")) // absent from the lines of builds before evaluation in runs
+        s.evaluation = readWinRates(f, "evaluation");
     return {std::move(s)};
 }
 
@@ -316,6 +342,10 @@ json eventToJson(const RunEvent& event)
             else if constexpr (std::is_same_v<T, Alert>)
                 return {{"event", "alert"}, {"kind", e.kind}, {"message", e.message},
                         {"step", e.step}};
+            else if constexpr (std::is_same_v<T, EvaluationFinished>)
+                return {{"event", "evaluation"}, {"phase", e.phase}, {"step", e.step},
+                        {"evaluation_id", e.evaluationId},
+                        {"results", winRatesJson(e.results)}};
             else
                 return runFinishedJson(e);
         },
@@ -358,6 +388,9 @@ RunEvent eventFromJson(const json& event)
         return Alert{f.text("kind"), f.text("message"), f.integer("step")};
     if (name == "run_finished")
         return readRunFinished(f);
+    if (name == "evaluation")
+        return EvaluationFinished{f.text("phase"), f.integer("step"),
+                                  f.integer("evaluation_id"), readWinRates(f, "results")};
     throw Error("unknown run event '" + name + "'");
 }
 

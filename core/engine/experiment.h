@@ -1,6 +1,7 @@
 #pragma once
 
 #include "oracle/oracle_options.h"
+#include "engine/eval_spec.h"
 #include "model/model_config.h"
 #include "train/cpo/cpo_options.h"
 #include "train/negatives/strategy.h"
@@ -124,6 +125,7 @@ struct ExperimentConfig {
     DatasetSpec dataset;
     std::optional<train::MleOptions> mle; // absent: start from model.path
     std::optional<CpoPhase> cpo;
+    std::optional<EvalSpec> eval; // win rates during and after training (eval_spec.h)
     std::string outputDir; // "" = decided by the caller (the CLI's --out)
 };
 

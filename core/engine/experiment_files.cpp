@@ -82,6 +82,9 @@ std::vector<ConfigIssue> missingFiles(const json& experiment)
         check(issues, experiment, {"cpo", "embedding_model"}, Expect::Folder,
               "a Hugging Face model folder, or \"\" for π_ref");
     }
+    const std::string* judge = stringAt(experiment, {"eval", "judge"});
+    if (judge && !judge->empty())
+        check(issues, experiment, {"eval", "judge"}, Expect::File, "a judge file, or \"\"");
     return issues;
 }
 

@@ -174,6 +174,8 @@ json toJson(const ExperimentConfig& config)
         out["mle"] = toJson(*config.mle);
     if (config.cpo)
         out["cpo"] = toJson(*config.cpo);
+    if (config.eval)
+        out["eval"] = toJson(*config.eval);
     return out;
 }
 

@@ -39,6 +39,8 @@ void readBlocks(ObjectReader& root, ExperimentConfig& config)
         config.mle = readMle(std::move(*mle));
     if (auto cpo = root.object("cpo"))
         config.cpo = readCpo(std::move(*cpo));
+    if (auto eval = root.object("eval"))
+        config.eval = readEvalSpec(std::move(*eval));
     if (auto output = root.object("output")) {
         config.outputDir = output->string("dir", config.outputDir);
         output->finish();
@@ -96,6 +98,7 @@ void checkAcrossSections(const ExperimentConfig& config, ConfigIssues& issues)
     }
     if (!config.mle && !config.cpo)
         issues.add("", "no phase to run: give \"mle\", \"cpo\" or both");
+    checkEvalSpec(config, issues);
 }
 
 } // namespace

@@ -17,6 +17,16 @@ std::string_view toString(RunOutcome outcome)
     return "failed";
 }
 
+nlohmann::json evaluationJson(const std::vector<ModelWinRate>& results)
+{
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& result : results)
+        out[result.model] = {{"win_rate", result.winRate}, {"ci_low", result.ciLow},
+                             {"ci_high", result.ciHigh}, {"n", result.n},
+                             {"judge", result.judge}};
+    return out;
+}
+
 nlohmann::json RunSummary::toJson() const
 {
     nlohmann::json phasesJson = nlohmann::json::object();
@@ -39,6 +49,8 @@ nlohmann::json RunSummary::toJson() const
                         {"phases", phasesJson}};
     if (!message.empty())
         json["message"] = message;
+    if (!evaluation.empty())
+        json["evaluation"] = evaluationJson(evaluation);
     return json;
 }
 

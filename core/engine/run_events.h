@@ -76,6 +76,31 @@ struct DecodedSampleSet {
     friend bool operator==(const DecodedSampleSet&, const DecodedSampleSet&) = default;
 };
 
+// One model's win rate against the ground truth, with its 95 % Wilson interval.
+struct ModelWinRate {
+    std::string model; // "mle", "cpo", "alpha=0.5"
+    double winRate = 0, ciLow = 0, ciHigh = 0;
+    std::int64_t n = 0;
+    std::string judge;
+
+    friend bool operator==(const ModelWinRate&, const ModelWinRate&) = default;
+};
+// An evaluation (the experiment's `eval` block) was judged and stored: during a phase, that
+// phase's model at `step`; after training ("final"), MLE and CPO on the same prompts and the
+// α sweep's ensembles. evaluationId: the first of its rows in the store (0: not stored).
+struct EvaluationFinished {
+    std::string phase; // "mle" | "cpo" | "final"
+    std::int64_t step = 0;
+    std::int64_t evaluationId = 0;
+    std::vector<ModelWinRate> results;
+
+    friend bool operator==(const EvaluationFinished&, const EvaluationFinished&) = default;
+};
+
+// The summary line's `evaluation`: {"mle": {"win_rate", "ci_low", "ci_high", "n", "judge"},
+// "cpo": {...}, "alpha=0.5": {...}}.
+nlohmann::json evaluationJson(const std::vector<ModelWinRate>& results);
+
 enum class RunOutcome { Finished, Stopped, Failed, Cancelled };
 // "finished" | "stopped" | "failed" | "cancelled"
 std::string_view toString(RunOutcome outcome);
@@ -92,6 +117,7 @@ struct RunSummary {
     // A resumed run whose last phase had already checkpointed its last step: nothing ran, it
     // was marked finished.
     bool alreadyComplete = false;
+    std::vector<ModelWinRate> evaluation; // the final evaluation's, when the run had one
 
     nlohmann::json toJson() const;
 
@@ -109,7 +135,7 @@ using RunEvent = std::variant<StatusMessage, DataPrepared, ModelPrepared, PhaseS
                               train::StepMetrics, train::ValidationMetrics,
                               train::CpoStepMetrics, DecodedSampleSet,
                               train::CheckpointSaved, PhaseEnded, PauseChanged, Alert,
-                              RunFinished>;
+                              RunFinished, EvaluationFinished>;
 using RunEventCallback = std::function<void(const RunEvent&)>;
 
 } // namespace cpo::engine

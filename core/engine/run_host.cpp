@@ -198,6 +198,7 @@ RunSummary RunHost::Impl::execute(Prepared prepared)
     const auto runId = prepared.runId;
     auto& recorder = *prepared.recorder;
     auto& session = *prepared.session;
+    session.setStore(&store, runId);
     session.setEventCallback([this, runId, &recorder](const RunEvent& event) {
         recorder.record(event);
         deliver(runId, event);

@@ -3,6 +3,7 @@
 #include "engine/phase_options.h"
 #include "engine/hub_source.h"
 #include "engine/prepared_data.h"
+#include "engine/run_evaluation.h"
 #include "hub/hub_fetch.h"
 #include "model/device.h"
 #include "model/hf_folder.h"
@@ -162,12 +163,19 @@ RunSummary RunSession::runPhases()
             return m_resumeFrom->checkpoint;
         return std::nullopt;
     };
+    std::optional<RunEvaluation> evaluation;
+    if (m_config.eval)
+        evaluation.emplace(m_config, data, m_store, m_runId,
+                           [this](const RunEvent& event) { emit(event); });
     const bool mleDone = m_resumeFrom && m_resumeFrom->phase == "cpo";
     if (m_config.mle && !mleDone) {
         train::MleTrainer trainer(lm, data.train, data.validation, *m_config.mle,
                                   m_runDir / "mle");
-        trainer.setEventCallback([this](const train::MleEvent& event) {
+        trainer.setEventCallback([this, &evaluation, &lm](const train::MleEvent& event) {
             std::visit([this](const auto& value) { emit(value); }, event);
+            const auto* step = std::get_if<train::StepMetrics>(&event);
+            if (evaluation && step)
+                evaluation->afterStep("mle", step->step, m_config.mle->steps, *lm);
         });
         if (const auto checkpoint = resumeAt("mle"))
             trainer.resume(*checkpoint);
@@ -180,9 +188,10 @@ RunSummary RunSession::runPhases()
                         "was recorded for this run");
         train::loadCheckpointWeights(*m_resumeFrom->mleWeights, *lm);
     }
+    model::CausalLM reference; // π_ref: the model MLE ended with
     if (m_config.cpo) {
         // π_ref is the model as MLE left it, frozen: a deep copy, not the shared handle.
-        auto reference = model::cloneModel(*lm);
+        reference = model::cloneModel(*lm);
         model::CausalLM embedding;
         if (!m_config.cpo->embeddingModel.empty())
             embedding = model::loadHfModel(m_config.cpo->embeddingModel, device);
@@ -193,9 +202,9 @@ RunSummary RunSession::runPhases()
         if (const auto checkpoint = resumeAt("cpo"))
             trainer.resume(*checkpoint);
         const auto& tokenizer = *data.tokenizer;
-        trainer.setEventCallback([this, &tokenizer](const train::CpoEvent& event) {
+        trainer.setEventCallback([&](const train::CpoEvent& event) {
             std::visit(
-                [this, &tokenizer](const auto& value) {
+                [&](const auto& value) {
                     using T = std::decay_t<decltype(value)>;
                     if constexpr (std::is_same_v<T, train::SampleSet>) {
                         DecodedSampleSet decoded{value, tokenizer.decode(value.prompt), {}};
@@ -208,11 +217,22 @@ RunSummary RunSession::runPhases()
                     } else {
                         emit(value);
                     }
+                    if constexpr (std::is_same_v<T, train::CpoStepMetrics>)
+                        if (evaluation)
+                            evaluation->afterStep("cpo", value.step, m_config.cpo->steps, *lm);
                 },
                 event);
         });
         if (!runPhase("cpo", m_config.cpo->steps, trainer, summary))
             return summary;
+    }
+    if (evaluation) {
+        // "mle" is π_ref: the model MLE ended with, or the one CPO started from (model.path,
+        // e.g. another run's MLE checkpoint).
+        auto* mle = m_config.cpo ? reference.get() : lm.get();
+        auto* cpo = m_config.cpo ? lm.get() : nullptr;
+        summary.evaluation = evaluation->finish(mle, m_config.mle ? m_config.mle->steps : 0,
+                                                cpo, m_config.cpo ? m_config.cpo->steps : 0);
     }
     return summary;
 }
@@ -257,6 +277,8 @@ void scaleSteps(ExperimentConfig& config, double factor)
         cpo.checkpointEvery = scaled(cpo.checkpointEvery, factor);
         cpo.evalEvery = scaled(cpo.evalEvery, factor);
     }
+    if (config.eval)
+        config.eval->every = scaled(config.eval->every, factor);
 }
 
 } // namespace cpo::engine

@@ -9,6 +9,10 @@
 #include <optional>
 #include <string>
 
+namespace cpo::store {
+class RunStore;
+}
+
 namespace cpo::engine {
 
 // Where an interrupted run picks up, from what its store recorded: the phase to continue,
@@ -33,6 +37,13 @@ public:
                std::optional<ResumePoint> resumeFrom = std::nullopt);
 
     void setEventCallback(RunEventCallback callback) { m_onEvent = std::move(callback); }
+    // Where the experiment's evaluations (its `eval` block) store their rows: the run's row
+    // of the store the recorder writes, on the same thread. Unset: judged, not stored.
+    void setStore(store::RunStore* store, std::int64_t runId)
+    {
+        m_store = store;
+        m_runId = runId;
+    }
     // The running phase finishes its step, checkpoints and stops: the run can be resumed.
     void requestStop() { m_control.requestStop(); }
     // The running phase ends after its step without a checkpoint: the run is given up.
@@ -56,6 +67,8 @@ private:
     std::optional<ResumePoint> m_resumeFrom;
     RunEventCallback m_onEvent;
     train::RunControl m_control;
+    store::RunStore* m_store = nullptr;
+    std::int64_t m_runId = 0;
 };
 
 // Multiplies every phase's step counts (steps, warmup, evaluation and checkpoint intervals)

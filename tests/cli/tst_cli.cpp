@@ -183,12 +183,18 @@ void TestCli::runTrainsAndRecordsTheDemo()
          "cpo.checkpoint_every=3", "--set", "device=cpu", "--set",
          "dataset.oracle.train_examples=256", "--set", "dataset.oracle.validation_examples=64",
          "--set", "mle.steps=20", "--set", "mle.warmup_steps=2", "--set", "mle.eval_every=10",
-         "--set", "mle.checkpoint_every=10"});
+         "--set", "mle.checkpoint_every=10", "--set", "eval.every=10", "--set",
+         "eval.examples=32"});
     QVERIFY2(result.exitCode == 0, result.err.constData());
     const auto lines = result.out.trimmed().split('\n');
     QMap<QString, int> counts;
-    for (const auto& line : lines.mid(0, lines.size() - 1))
-        ++counts[parseSingleJson(line)["event"].toString()];
+    QList<QJsonObject> evaluations;
+    for (const auto& line : lines.mid(0, lines.size() - 1)) {
+        const auto event = parseSingleJson(line);
+        ++counts[event["event"].toString()];
+        if (event["event"].toString() == "evaluation")
+            evaluations << event;
+    }
     QCOMPARE(counts["step"], 20);
     QCOMPARE(counts["cpo_step"], 6);
     QCOMPARE(counts["sample_set"], 2);
@@ -207,6 +213,28 @@ void TestCli::runTrainsAndRecordsTheDemo()
     QCOMPARE(summary["phases"].toObject()["cpo"].toObject()["steps"].toInt(), 6);
     QVERIFY(QFileInfo::exists(out + "/cpo/step-00000006/model.safetensors"));
     QVERIFY(QFileInfo::exists(db));
+
+    // The eval block: MLE judged at step 10 (its last step, 20, is the final evaluation's),
+    // none inside 6 CPO steps; then MLE, CPO and the demo's α sweep on the same 32 prompts,
+    // each stored (an evaluation row id) and in the summary line.
+    QCOMPARE(evaluations.size(), 2);
+    QCOMPARE(evaluations[0]["phase"].toString(), QString("mle"));
+    QCOMPARE(evaluations[0]["step"].toInt(), 10);
+    QCOMPARE(evaluations[1]["phase"].toString(), QString("final"));
+    QVERIFY(evaluations[0]["evaluation_id"].toInteger() > 0);
+    QVERIFY(evaluations[1]["evaluation_id"].toInteger() >
+            evaluations[0]["evaluation_id"].toInteger());
+    const auto evaluation = summary["evaluation"].toObject();
+    QCOMPARE(evaluation.keys(), (QStringList{"alpha=0.25", "alpha=0.5", "alpha=0.75", "cpo",
+                                             "mle"}));
+    for (const auto& model : evaluation) {
+        const auto rate = model.toObject();
+        QCOMPARE(rate["n"].toInt(), 32);
+        QCOMPARE(rate["judge"].toString(), QString("oracle"));
+        QVERIFY(rate["ci_low"].toDouble() <= rate["win_rate"].toDouble());
+        QVERIFY(rate["win_rate"].toDouble() <= rate["ci_high"].toDouble());
+        QVERIFY(rate["ci_high"].toDouble() - rate["ci_low"].toDouble() > 0.05);
+    }
 }
 
 void TestCli::runRejectsABadExperiment()

@@ -7,6 +7,7 @@
 #include "dashboard/run_event_points.h"
 #include "dashboard/smoothing.h"
 #include "dashboard/stored_series_loader.h"
+#include "store/evaluation_store.h"
 #include "store/run_store.h"
 
 #include <QtCore/QElapsedTimer>
@@ -351,6 +352,78 @@ private Q_SLOTS:
         QCOMPARE(cpo.first(), qMakePair(501.0, 1.0));
         QCOMPARE(graphName(rawGraph(view, runId, QStringLiteral("cpo/loss"))),
                  QStringLiteral("CPO"));
+    }
+
+    void winRatesDrawWithTheirBandLiveAndStored()
+    {
+        // Live: an evaluation during MLE, then the final one (MLE's point at MLE's last step,
+        // CPO's at CPO's; the α ensembles have no curve here).
+        RunEventPoints stream;
+        DashboardView live;
+        const auto feed = [&](const cpo::engine::RunEvent& event) {
+            for (const auto& p : stream.points(event))
+                live.appendPoints(1, p.key, {&p.step, 1}, {&p.value, 1});
+        };
+        feed(cpo::engine::EvaluationFinished{"mle", 10, 1, {{"mle", 0.3, 0.25, 0.35, 500, "o"}}});
+        feed(cpo::engine::PhaseEnded{"mle", cpo::train::PhaseOutcome::Finished, 20, 1.0, "",
+                                     std::nullopt, std::nullopt});
+        feed(cpo::engine::EvaluationFinished{"final", 6, 2,
+                                             {{"mle", 0.4, 0.35, 0.45, 500, "o"},
+                                              {"cpo", 0.5, 0.45, 0.55, 500, "o"},
+                                              {"alpha=0.5", 0.6, 0.55, 0.65, 500, "o"}}});
+        using Points = QVector<QPair<double, double>>;
+        QCOMPARE(points(rawGraph(live, 1, QStringLiteral("mle/win_rate"))),
+                 (Points{{10.0, 0.3}, {20.0, 0.4}}));
+        QCOMPARE(points(rawGraph(live, 1, QStringLiteral("cpo/win_rate"))),
+                 (Points{{26.0, 0.5}})); // CPO's steps continue where MLE ended
+        const auto* high = rawGraph(live, 1, QStringLiteral("cpo/win_rate_high"));
+        const auto* low = rawGraph(live, 1, QStringLiteral("cpo/win_rate_low"));
+        QCOMPARE(points(high), (Points{{26.0, 0.55}}));
+        QCOMPARE(points(low), (Points{{26.0, 0.45}}));
+        QCOMPARE(high->channelFillGraph(), low); // the band is filled between its edges
+        QVERIFY(high->brush().style() != Qt::NoBrush);
+
+        // Stored: the same curves from the store's evaluations of a finished run.
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("runs.sqlite"));
+        std::int64_t runId = 0;
+        {
+            cpo::store::RunStore store(db.toStdString());
+            cpo::store::RunRecord run;
+            run.name = "judged";
+            run.experimentJson = R"({"name": "judged"})";
+            runId = store.createRun(run);
+            cpo::store::EvaluationStore evaluations(store.database());
+            const auto add = [&](const char* model, std::int64_t step, const char* summary) {
+                evaluations.insertEvaluation(
+                    {0, runId, "test", model, std::nullopt, step, "oracle", "{}", summary, 0},
+                    {});
+            };
+            add("mle", 20, R"({"win_rate": 0.4, "ci_low": 0.35, "ci_high": 0.45})");
+            add("mle", 10, R"({"win_rate": 0.3, "ci_low": 0.25, "ci_high": 0.35})");
+            add("cpo", 6, R"({"win_rate": 0.5, "ci_low": 0.45, "ci_high": 0.55})");
+            add("alpha=0.5", 6, R"({"win_rate": 0.6, "ci_low": 0.55, "ci_high": 0.65})");
+            add("cpo", 7, "{}"); // generations stored unjudged (human votes to come)
+            std::vector<cpo::store::MetricPoint> metrics{{"mle", 20, "mle/loss", 1.0, 0.0}};
+            store.appendMetrics(runId, metrics);
+        }
+        DashboardView view;
+        StoredSeriesLoader loader(db);
+        QStringList keys;
+        connect(&loader, &StoredSeriesLoader::runFound, &view,
+                [&](qint64 id, const QString& name) { view.setRuns({{id, name}}); });
+        connect(&loader, &StoredSeriesLoader::seriesLoaded, &view,
+                [&](qint64 id, const QString& key, const std::vector<std::int64_t>& steps,
+                    const std::vector<double>& values) {
+                    keys << key;
+                    view.appendPoints(id, key, steps, values);
+                });
+        loader.load(runId);
+        QTRY_COMPARE(keys.size(), 7); // mle/loss, then 3 win-rate series per model
+        QCOMPARE(points(rawGraph(view, runId, QStringLiteral("mle/win_rate"))),
+                 (Points{{10.0, 0.3}, {20.0, 0.4}}));
+        QCOMPARE(points(rawGraph(view, runId, QStringLiteral("cpo/win_rate_high"))),
+                 (Points{{26.0, 0.55}}));
     }
 
     void doubleClickFollowsTheDataAgain()

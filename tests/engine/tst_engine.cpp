@@ -14,6 +14,7 @@
 #include "engine/run_resume.h"
 #include "engine/run_session.h"
 #include "oracle/oracle_task.h"
+#include "store/evaluation_store.h"
 #include "store/run_store.h"
 #include "util/config_reader.h"
 #include "util/error.h"
@@ -49,6 +50,7 @@ ExperimentConfig tinyOracle(std::int64_t mleSteps, bool withCpo = false)
         "mle.warmup_steps=1",
         "mle.eval_every=0",
         "mle.checkpoint_every=0",
+        "eval=null",
     };
     if (!withCpo)
         overrides.push_back("cpo=null");
@@ -69,6 +71,8 @@ const std::vector<std::string> kShortDemo{
     "cpo.steps=4",
     "cpo.samples_every=2",
     "cpo.checkpoint_every=2",
+    "eval.every=3",
+    "eval.examples=16",
 };
 
 ExperimentConfig shortDemo()
@@ -430,6 +434,13 @@ void TestEngine::hostDeliversEveryEventAfterTheRecorderStoredIt()
             if (sets.empty() || sets.back().step != set->set.step ||
                 sets.back().candidates.size() != set->set.candidates.size())
                 unstored << QString("sample set at step %1").arg(set->set.step);
+        } else if (const auto* judged = std::get_if<cpo::engine::EvaluationFinished>(&event)) {
+            const auto stored = cpo::store::EvaluationStore(reader->database()).evaluations(runId);
+            if (std::ranges::find(stored, judged->evaluationId,
+                                  &cpo::store::EvaluationRecord::id) == stored.end())
+                unstored << QString("%1 evaluation at step %2")
+                                .arg(QString::fromStdString(judged->phase))
+                                .arg(judged->step);
         } else if (const auto* finished = std::get_if<cpo::engine::RunFinished>(&event)) {
             const auto run = reader->getRun(runId);
             if (!run || run->status != RunStatus::Finished || run->ownerPid ||
@@ -460,6 +471,25 @@ void TestEngine::hostDeliversEveryEventAfterTheRecorderStoredIt()
     QCOMPARE(count(cpo::train::CheckpointSaved{}), 4);
     QCOMPARE(count(cpo::engine::PhaseEnded{}), 2);
     QCOMPARE(count(cpo::engine::RunFinished{}), 1);
+    // The eval block (every 3 steps, 16 prompts): MLE at 3, CPO at 3, then the final
+    // evaluation of MLE, CPO and the demo's three ensembles, each a row of 16 generations,
+    // the ensembles also an α sweep; the summary carries the final win rates.
+    QCOMPARE(count(cpo::engine::EvaluationFinished{}), 3);
+    QCOMPARE(summary.evaluation.size(), std::size_t{5});
+    QCOMPARE(summary.evaluation[1].model, std::string("cpo"));
+    QCOMPARE(summary.evaluation[4].model, std::string("alpha=0.75"));
+    RunStore rows(root / "runs.sqlite");
+    cpo::store::EvaluationStore evaluations(rows.database());
+    const auto stored = evaluations.evaluations(id);
+    QCOMPARE(stored.size(), std::size_t{7});
+    for (const auto& evaluation : stored) {
+        QCOMPARE(evaluations.generations(evaluation.id).size(), std::size_t{16});
+        QCOMPARE(evaluation.judge, std::string("oracle"));
+    }
+    const auto sweeps = evaluations.alphaSweeps(id);
+    QCOMPARE(sweeps.size(), std::size_t{1});
+    QCOMPARE(sweeps[0].points.size(), std::size_t{3});
+    QCOMPARE(sweeps[0].points[1].winRate, summary.evaluation[3].winRate);
     // What the listener saw is what the store holds, step for step.
     cpo::engine::RunCatalog catalog(root / "runs.sqlite");
     QCOMPARE(catalog.series(id, "mle/loss").steps.size(), std::size_t{6});

@@ -33,6 +33,7 @@ cpo::engine::RunRequest tinyDemo(const QString& outDir, std::int64_t cpoSteps)
         "mle.checkpoint_every=0",
         "cpo.steps=" + std::to_string(cpoSteps),
         "cpo.samples_every=0",
+        "eval=null",
     };
     cpo::engine::RunRequest request;
     request.config = cpo::engine::loadExperiment(

@@ -305,6 +305,22 @@ void TestExperiment::badField_data()
     QTest::newRow("embedding model without ranking")
         << QStringList{"cpo.embedding_model=/models/e5"} << "cpo.embedding_model"
         << QStringList{"ranking is false"};
+    QTest::newRow("eval alpha outside [0, 1]") << QStringList{"eval.alphas=[0.5,2]"}
+                                               << "eval.alphas[1]" << QStringList{"[0, 1]"};
+    QTest::newRow("eval alpha twice") << QStringList{"eval.alphas=[0.5,0.5]"}
+                                      << "eval.alphas[1]" << QStringList{"twice"};
+    QTest::newRow("eval alphas not a list") << QStringList{"eval.alphas=0.5"} << "eval.alphas"
+                                            << QStringList{"not a list", "[0, 0.5, 1]"};
+    QTest::newRow("eval every negative") << QStringList{"eval.every=-1"} << "eval.every"
+                                         << QStringList{"-1", "in [0, "};
+    QTest::newRow("eval top_p zero") << QStringList{"eval.decoding.top_p=0"}
+                                     << "eval.decoding.top_p" << QStringList{"(0, 1]"};
+    QTest::newRow("eval typo") << QStringList{"eval.evry=5"} << "eval.evry"
+                               << QStringList{"every"};
+    QTest::newRow("eval oracle judge without the oracle task")
+        << QStringList{"dataset.kind=text_corpus", "dataset.text_corpus.path=c.txt",
+                       "tokenizer.path=t.model", "eval={}"}
+        << "eval.judge" << QStringList{"oracle", "experiments/judges/"};
 }
 
 void TestExperiment::badField()
@@ -404,7 +420,10 @@ void TestExperiment::canonicalRoundTrip()
           "mle.lr=3e-4", "mle.schedule=linear", "mle.grad_clip=0", "cpo.k=8", "cpo.beta=0.5",
           "cpo.mix_weights={\"an\":0,\"bn\":2,\"mn\":1,\"tn\":1}", "cpo.an.top_k=40",
           "cpo.ranking=true", "cpo.embedding_model=/e", "cpo.lambda_mle=0.1",
-          "output.dir=/runs/x"})
+          "output.dir=/runs/x", "eval.every=50", "eval.examples=64", "eval.judge=j.json",
+          "eval.decoding={\"temperature\":0.7,\"top_k\":5,\"top_p\":0.9,"
+          "\"max_new_tokens\":30,\"seed\":9}",
+          "eval.alphas=[0,0.25,1]"})
         applyOverride(document, assignment);
     const auto config = parseExperiment(document, "base.json");
     const json canonical = toJson(config);
@@ -421,6 +440,11 @@ void TestExperiment::canonicalRoundTrip()
     QCOMPARE(again.cpo->sampler.mixWeights[1], 2.0);
     QCOMPARE(again.cpo->sampler.an.sampling.topK, std::int64_t(40));
     QCOMPARE(again.outputDir, std::string("/runs/x"));
+    QCOMPARE(again.eval->every, std::int64_t(50));
+    QCOMPARE(again.eval->judge, std::string("j.json"));
+    QCOMPARE(again.eval->decoding.topP, 0.9);
+    QCOMPARE(again.eval->decoding.seed, std::uint64_t(9));
+    QVERIFY(again.eval->alphas == (std::vector<double>{0, 0.25, 1}));
 
     // Complete: every default is written out.
     QVERIFY(canonical["mle"].contains("weight_decay"));
@@ -455,6 +479,13 @@ void TestExperiment::hashStable()
     auto other = terse;
     other.seed = 2;
     QVERIFY(configHash(other) != hash);
+    // The eval block is part of what a run was: adding it, or changing it, changes the hash.
+    auto evaluated = terse;
+    evaluated.eval = cpo::engine::EvalSpec{};
+    const auto withEval = configHash(evaluated);
+    QVERIFY(withEval != hash);
+    evaluated.eval->alphas = {0.5};
+    QVERIFY(configHash(evaluated) != withEval);
 }
 
 void TestExperiment::overrides()

@@ -2,6 +2,7 @@
 // speaking the chat-completions JSON, and the human judge's blind votes.
 
 #include "engine/judge_config.h"
+#include "eval/human_agreement.h"
 #include "eval/human_judge.h"
 #include "eval/openai_judge.h"
 #include "store/evaluation_store.h"
@@ -18,6 +19,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -167,6 +169,7 @@ private Q_SLOTS:
     void deadEndpointFailsClearlyAndKeepsWhatWasJudged();
     void configErrorsNameTheField();
     void humanVotesAreBlindAndTalliedPerVoter();
+    void humanWinRateAgreesWithEachJudgeOnTheSamePairs();
 };
 
 engine::JudgeConfig TestJudges::config(const std::string& url, nlohmann::json extra)
@@ -448,6 +451,76 @@ void TestJudges::humanVotesAreBlindAndTalliedPerVoter()
     QVERIFY(bob.wins > 0 && bob.losses > 0); // "b" is the model or the truth, as shown
     QCOMPARE(eval::tallyVotes(votes).total(), 80);
     QVERIFY_THROWS_EXCEPTION(Error, eval::makeVote(stored[0].id, "ada", "c"));
+}
+
+void TestJudges::humanWinRateAgreesWithEachJudgeOnTheSamePairs()
+{
+    // A hand-made table. Six pairs of one model; a person voted on all six (human evaluation),
+    // the oracle judged the same six in another evaluation, an LM judge the first four; an
+    // oracle evaluation of another model holds the same texts and must not count.
+    //   human  W W L L T W      oracle W W L W T L      lm W L L L
+    // Human: (3 + ½) / 6. Oracle: p_o = 4/6, p_e = (3·3 + 1·1 + 2·2)/36 = 14/36, so
+    // κ = (24/36 − 14/36) / (22/36) = 5/11. LM on four: p_o = 3/4, p_e = (2·1 + 2·3)/16 = ½,
+    // κ = ½.
+    store::RunStore runs(m_dir.filePath("human-kappa.sqlite").toStdString());
+    store::RunRecord run;
+    run.name = "kappa";
+    run.experimentJson = "{}";
+    const auto runId = runs.createRun(run);
+    store::EvaluationStore evaluations(runs.database());
+    const auto rows = [](std::size_t count, const std::string& verdicts) {
+        std::vector<store::GenerationRecord> generations(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            generations[i].exampleHash = std::to_string(i);
+            generations[i].prompt = "prompt " + std::to_string(i);
+            generations[i].text = "model " + std::to_string(i);
+            generations[i].reference = "truth " + std::to_string(i);
+            if (!verdicts.empty())
+                generations[i].verdict = verdicts[i] == 'W'   ? "win"
+                                         : verdicts[i] == 'L' ? "loss"
+                                                              : "tie";
+        }
+        return generations;
+    };
+    const auto insert = [&](const char* model, const char* judge, std::size_t count,
+                            const std::string& verdicts) {
+        return evaluations.insertEvaluation(
+            {0, runId, "test", model, std::nullopt, 300, judge, "{}", "{}", 0},
+            rows(count, verdicts));
+    };
+    const auto human = insert("cpo", "human", 6, "");
+    insert("cpo", "oracle", 6, "WWLWTL");
+    insert("cpo", "lm:judge", 4, "WLLL");
+    insert("mle", "oracle", 6, "LLLLLL");
+    const std::string wanted = "WWLLTW";
+    const auto voted = evaluations.generations(human);
+    for (std::size_t i = 0; i < voted.size(); ++i) {
+        const bool shownA = eval::blindOrder(voted[i].id, "ada");
+        const char* choice = wanted[i] == 'T' ? "tie"
+                             : (wanted[i] == 'W') == shownA ? "a" : "b";
+        evaluations.addHumanVote(eval::makeVote(voted[i].id, "ada", choice));
+    }
+
+    const auto result = eval::humanWinRate(evaluations, runId, human);
+    QCOMPARE(result.tally.wins, 3);
+    QCOMPARE(result.tally.ties, 1);
+    QCOMPARE(result.tally.losses, 2);
+    QCOMPARE(result.voters, 1);
+    QCOMPARE(result.winRate.n, 6);
+    QVERIFY(std::abs(result.winRate.rate - 3.5 / 6) < 1e-12);
+    // The Wilson interval of 3.5 / 6 (z = 1.96), by hand: [0.2411, 0.8606].
+    QVERIFY(std::abs(result.winRate.ciLow - 0.2411) < 1e-3);
+    QVERIFY(std::abs(result.winRate.ciHigh - 0.8606) < 1e-3);
+    QCOMPARE(result.agreement.size(), std::size_t(2));
+    const auto& oracle = result.agreement[0];
+    QCOMPARE(oracle.judge, std::string("oracle"));
+    QCOMPARE(oracle.pairs, 6);
+    QVERIFY(oracle.kappa && std::abs(*oracle.kappa - 5.0 / 11) < 1e-12);
+    const auto& lm = result.agreement[1];
+    QCOMPARE(lm.judge, std::string("lm:judge"));
+    QCOMPARE(lm.pairs, 4);
+    QVERIFY(lm.kappa && std::abs(*lm.kappa - 0.5) < 1e-12);
+    QVERIFY_THROWS_EXCEPTION(Error, eval::humanWinRate(evaluations, runId + 1, human));
 }
 
 QTEST_APPLESS_MAIN(TestJudges)

@@ -70,6 +70,14 @@ PhaseEnded phaseEnded()
             validation(), std::filesystem::path("/runs/a/checkpoints/mle/step-120")};
 }
 
+EvaluationFinished evaluation()
+{
+    return {"final", 300, 17,
+            {{"mle", 0.33, 0.29, 0.37, 500, "oracle"},
+             {"cpo", 0.41, 0.37, 0.45, 500, "oracle"},
+             {"alpha=0.5", 0.5, 0.0, 1.0, 0, "oracle"}}};
+}
+
 RunSummary summary()
 {
     RunSummary s;
@@ -82,6 +90,7 @@ RunSummary summary()
     s.seconds = 35.25;
     s.runId = 42;
     s.resumedFrom = "mle phase from step 100";
+    s.evaluation = evaluation().results;
     return s;
 }
 
@@ -123,6 +132,9 @@ void TestRunEvents::roundTripsEveryKind_data()
     QTest::newRow("resumed") << RunEvent(PauseChanged{false});
     QTest::newRow("alert") << RunEvent(Alert{"saturated", "every reward is ±β", 12});
     QTest::newRow("run_finished") << RunEvent(RunFinished{summary()});
+    QTest::newRow("evaluation") << RunEvent(evaluation());
+    QTest::newRow("evaluation during mle")
+        << RunEvent(EvaluationFinished{"mle", 250, 3, {{"mle", 0.25, 0.2, 0.3, 400, "lm:x"}}});
 }
 
 void TestRunEvents::roundTripsEveryKind()
@@ -144,7 +156,7 @@ void TestRunEvents::coversEveryKind()
           RunEvent(cpo::train::ValidationMetrics{}), RunEvent(cpo::train::CpoStepMetrics{}),
           RunEvent(DecodedSampleSet{}), RunEvent(cpo::train::CheckpointSaved{}),
           RunEvent(PhaseEnded{}), RunEvent(PauseChanged{}), RunEvent(Alert{}),
-          RunEvent(RunFinished{})})
+          RunEvent(RunFinished{}), RunEvent(EvaluationFinished{})})
         names.insert(eventToJson(event)["event"].get<std::string>());
     QCOMPARE(std::variant_size_v<RunEvent>, names.size());
 }
@@ -179,6 +191,19 @@ void TestRunEvents::keepsTheEventsFieldNames()
     QCOMPARE(set["candidates"][1]["strategy"].get<std::string>(), std::string("mn"));
     QCOMPARE(eventToJson(PauseChanged{true})["event"].get<std::string>(), std::string("paused"));
     QCOMPARE(eventToJson(phaseEnded())["outcome"].get<std::string>(), std::string("stopped"));
+    const auto judged = eventToJson(evaluation());
+    QCOMPARE(judged["event"].get<std::string>(), std::string("evaluation"));
+    QCOMPARE(judged["results"][1]["model"].get<std::string>(), std::string("cpo"));
+    for (const char* key : {"win_rate", "ci_low", "ci_high", "n", "judge"})
+        QVERIFY2(judged["results"][1].contains(key), key);
+    // The summary line: per model, keyed by its name.
+    const auto line = summary().toJson();
+    QCOMPARE(line["evaluation"]["cpo"]["win_rate"].get<double>(), 0.41);
+    QCOMPARE(line["evaluation"]["alpha=0.5"]["n"].get<int>(), 0);
+    // A run_finished line written before evaluations existed still reads.
+    auto old = eventToJson(RunFinished{summary()});
+    old.erase("evaluation");
+    QVERIFY(std::get<RunFinished>(eventFromJson(old)).summary.evaluation.empty());
 }
 
 void TestRunEvents::badInputNamesTheField()

@@ -400,7 +400,8 @@ QStringList tinyDemo(const QStringList& extra)
                           "--set", "dataset.oracle.train_examples=64",
                           "--set", "dataset.oracle.validation_examples=16",
                           "--set", "mle.warmup_steps=1",
-                          "--set", "mle.eval_every=0"};
+                          "--set", "mle.eval_every=0",
+                          "--set", "eval=null"};
     return arguments + extra;
 }
 
@@ -494,7 +495,7 @@ void TestRunsCli::queueRecordsAFailedRunAndGoesOn()
       // MLE-only baselines, the second on a device this machine does not have
       "experiment": "%1/experiments/demo-oracle.json",
       "set": {"device": "cpu", "cpo": null, "mle.steps": 3, "mle.warmup_steps": 1,
-              "mle.eval_every": 0,
+              "mle.eval_every": 0, "eval": null,
               "dataset.oracle.train_examples": 32, "dataset.oracle.validation_examples": 8},
       "runs": [{"name": "first"},
                {"name": "broken", "set": {"device": "cuda:7"}},

@@ -11,6 +11,11 @@ namespace cpo::ui {
 struct MetricCurve {
     QString key;
     QString label;
+    // An edge of another curve's interval band: that curve's index (its colour); the upper
+    // edge also names the lower one (`fillTo`), down to which the band is filled. Edges are
+    // not in the legend. -1: a curve of its own.
+    int bandOf = -1;
+    int fillTo = -1;
 };
 
 // One plot of the dashboard: a metric family and the series it draws. Keys are the run
@@ -20,6 +25,7 @@ struct MetricFamily {
     QString title;
     QString unit; // the value axis' label
     QVector<MetricCurve> curves;
+    bool smoothable = true; // false: drawn raw whatever the smoothing (few, exact points)
 };
 
 // Every plot of the dashboard, in display order.

@@ -40,6 +40,8 @@ std::optional<QCPGraphData> nearestPoint(const QCPGraph* graph, double x)
 MetricPlot::MetricPlot(MetricFamily family, QWidget* parent)
     : QCustomPlot(parent), m_family(std::move(family))
 {
+    if (!m_family.smoothable)
+        m_smoothing.kind = SmoothingKind::None;
     setMinimumHeight(200);
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     setNoAntialiasingOnDrag(true);
@@ -116,14 +118,22 @@ CurveGraphs& MetricPlot::curveGraphs(std::int64_t runId, int curve, const RunSty
     }
     auto& stored = m_curves.emplace(std::make_pair(runId, curve), std::move(graphs)).first->second;
     styleCurve(stored, curve, style);
+    if (const int lower = m_family.curves[curve].fillTo; lower >= 0)
+        stored.raw->setChannelFillGraph(curveGraphs(runId, lower, style).raw);
     return stored;
 }
 
 void MetricPlot::styleCurve(CurveGraphs& graphs, int curve, const RunStyle& style)
 {
     const bool oneCurve = m_family.curves.size() == 1;
-    QColor colour(kColours[static_cast<std::size_t>(oneCurve ? style.index : curve) %
+    const auto& spec = m_family.curves[curve];
+    const int colourOf = spec.bandOf >= 0 ? spec.bandOf : curve;
+    QColor colour(kColours[static_cast<std::size_t>(oneCurve ? style.index : colourOf) %
                            kColours.size()]);
+    if (spec.bandOf >= 0) {
+        styleBandEdge(graphs, colour, spec.fillTo >= 0);
+        return;
+    }
     QPen pen(colour, 1.0); // wider pens stroke jagged curves very slowly (Qt raster)
     if (!oneCurve)
         pen.setStyle(kRunDashes[static_cast<std::size_t>(style.index) % kRunDashes.size()]);
@@ -149,6 +159,17 @@ void MetricPlot::styleCurve(CurveGraphs& graphs, int curve, const RunStyle& styl
     graphs.smooth->removeFromLegend();
     (smoothing ? graphs.smooth : graphs.raw)->addToLegend();
     legend->setVisible(legend->itemCount() > 1 || !oneCurve);
+}
+
+void MetricPlot::styleBandEdge(CurveGraphs& graphs, QColor colour, bool filled)
+{
+    constexpr int kBandAlpha = 50;
+    graphs.raw->setPen(QPen(QColor(colour.red(), colour.green(), colour.blue(), kBandAlpha)));
+    if (filled)
+        graphs.raw->setBrush(QColor(colour.red(), colour.green(), colour.blue(), kBandAlpha));
+    graphs.smooth->setVisible(false);
+    graphs.raw->removeFromLegend();
+    graphs.smooth->removeFromLegend();
 }
 
 void MetricPlot::restyleRun(std::int64_t runId, const RunStyle& style)
@@ -213,7 +234,7 @@ void MetricPlot::appendPoints(CurveGraphs& graphs, const QVector<double>& xs,
 
 void MetricPlot::setSmoothing(SmoothingSettings settings)
 {
-    m_smoothing = settings;
+    m_smoothing = m_family.smoothable ? settings : SmoothingSettings{SmoothingKind::None};
     for (auto& [id, graphs] : m_curves)
         graphs.smoother = Smoother(settings);
 }

@@ -76,6 +76,7 @@ protected:
 
 private:
     void styleCurve(CurveGraphs& graphs, int curve, const RunStyle& style);
+    void styleBandEdge(CurveGraphs& graphs, QColor colour, bool filled);
     void applyPalette();
     void exportImage(bool pdf);
     void fitToData();

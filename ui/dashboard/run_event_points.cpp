@@ -1,6 +1,7 @@
 #include "dashboard/run_event_points.h"
 
 #include "dashboard/run_history.h"
+#include "dashboard/win_rate_series.h"
 
 namespace cpo::ui {
 
@@ -47,6 +48,18 @@ std::vector<SeriesPoint> RunEventPoints::points(const engine::RunEvent& event)
             } else if constexpr (std::is_same_v<T, train::ValidationMetrics>) {
                 add("val_loss", e.step, e.loss);
                 add("val_perplexity", e.step, e.perplexity);
+            } else if constexpr (std::is_same_v<T, engine::PhaseEnded>) {
+                if (e.phase == "mle")
+                    m_mleEnd = e.step;
+            } else if constexpr (std::is_same_v<T, engine::EvaluationFinished>) {
+                for (const auto& r : e.results) {
+                    // The final evaluation judges MLE's model as it ended that phase.
+                    const bool mleEnd = e.phase == "final" && r.model == "mle" && m_mleEnd;
+                    const auto step = mleEnd ? *m_mleEnd : e.step;
+                    for (auto& point : winRatePoints(r.model, step, r.winRate, r.ciLow,
+                                                     r.ciHigh))
+                        out.push_back(std::move(point));
+                }
             }
         },
         event);

@@ -5,6 +5,7 @@
 #include <QtCore/QString>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace cpo::ui {
@@ -28,6 +29,7 @@ public:
 private:
     QString m_phase = QStringLiteral("mle");
     double m_tokens = 0.0;
+    std::optional<std::int64_t> m_mleEnd; // the step the MLE phase ended at
 };
 
 } // namespace cpo::ui

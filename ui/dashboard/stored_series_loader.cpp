@@ -1,11 +1,16 @@
 #include "dashboard/stored_series_loader.h"
 
+#include "dashboard/win_rate_series.h"
+#include "store/evaluation_store.h"
 #include "store/run_store.h"
+
+#include <nlohmann/json.hpp>
 
 #include <QtCore/QFileInfo>
 
 #include <algorithm>
 #include <exception>
+#include <map>
 
 namespace cpo::ui {
 
@@ -66,6 +71,40 @@ void StoredSeriesLoader::loadOn(std::int64_t runId)
     for (const auto& key : keys) {
         auto series = m_store->readSeries(runId, key);
         Q_EMIT seriesLoaded(runId, QString::fromStdString(key), series.steps, series.values);
+    }
+    loadWinRates(runId);
+}
+
+void StoredSeriesLoader::loadWinRates(std::int64_t runId)
+{
+    // By step (then id): a step evaluated twice shows its latest evaluation.
+    std::map<QString, std::map<std::int64_t, double>> series;
+    store::EvaluationStore evaluations(m_store->database());
+    for (const auto& evaluation : evaluations.evaluations(runId)) {
+        const auto summary = nlohmann::json::parse(evaluation.summaryJson, nullptr, false);
+        if (!summary.is_object() || !summary.contains("win_rate"))
+            continue; // not judged (human votes come later)
+        for (const auto& point :
+             winRatePoints(evaluation.modelLabel, evaluation.step, summary.value("win_rate", 0.5),
+                           summary.value("ci_low", 0.0), summary.value("ci_high", 1.0)))
+            series[point.key][point.step] = point.value;
+    }
+    // MLE's first, as with the metrics: a later phase is placed after the earlier ones.
+    std::vector<const decltype(series)::value_type*> ordered;
+    for (const auto& entry : series)
+        ordered.push_back(&entry);
+    std::stable_partition(ordered.begin(), ordered.end(), [](const auto* entry) {
+        return entry->first.startsWith(QStringLiteral("mle/"));
+    });
+    for (const auto* entry : ordered) {
+        const auto& [key, points] = *entry;
+        std::vector<std::int64_t> steps;
+        std::vector<double> values;
+        for (const auto& [step, value] : points) {
+            steps.push_back(step);
+            values.push_back(value);
+        }
+        Q_EMIT seriesLoaded(runId, key, steps, values);
     }
 }
 

@@ -38,6 +38,7 @@ private:
     template <typename Work>
     void onLoaderThread(Work work);
     void loadOn(std::int64_t runId); // the loader's thread
+    void loadWinRates(std::int64_t runId); // the stored evaluations, as win-rate series
 
     QString m_databasePath;
     std::unique_ptr<store::RunStore> m_store; // opened, used and closed on m_thread
