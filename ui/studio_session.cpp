@@ -4,6 +4,8 @@
 #include "dashboard/stored_series_loader.h"
 #include "engine/run_host.h"
 #include "engine_bridge.h"
+#include "inspector/inspector_view.h"
+#include "inspector/inspector_worker.h"
 #include "log_relay.h"
 #include "log_view.h"
 #include "playground_view.h"
@@ -58,10 +60,55 @@ StudioSession::StudioSession(MainWindow& window, const StudioArguments& argument
     wireForm();
     wireRunControl();
     wireBrowser();
+    buildInspector(database);
     openArguments();
 }
 
-StudioSession::~StudioSession() = default;
+StudioSession::~StudioSession()
+{
+    m_inspectorThread.quit();
+    m_inspectorThread.wait();
+}
+
+void StudioSession::buildInspector(const QString& database)
+{
+    m_inspector = new InspectorView;
+    m_inspector->setObjectName(QStringLiteral("inspector"));
+    m_inspectorDock = m_window.addDockView(m_inspector, tr("Inspector"), Qt::RightDockWidgetArea);
+    m_window.tabifyDockWidget(m_dashboardDock, m_inspectorDock);
+    m_inspectorWorker = new InspectorWorker(database);
+    m_inspectorWorker->moveToThread(&m_inspectorThread);
+    connect(&m_inspectorThread, &QThread::started, m_inspectorWorker, &InspectorWorker::start);
+    connect(&m_inspectorThread, &QThread::finished, m_inspectorWorker, &QObject::deleteLater);
+    connect(m_inspector, &InspectorView::runChosen, m_inspectorWorker,
+            &InspectorWorker::loadIndex);
+    connect(m_inspector, &InspectorView::sampleSetRequested, m_inspectorWorker,
+            &InspectorWorker::load);
+    connect(m_inspectorWorker, &InspectorWorker::indexReady, m_inspector,
+            &InspectorView::setIndex);
+    connect(m_inspectorWorker, &InspectorWorker::sampleSetReady, m_inspector,
+            &InspectorView::showSampleSet);
+    connect(m_inspectorWorker, &InspectorWorker::failed, m_inspector,
+            &InspectorView::showProblem);
+    connect(m_browser, &RunBrowser::runsUpdated, this, &StudioSession::refreshRunChoices);
+    connect(m_browser, &RunBrowser::selectionChanged, this, [this](const QList<qint64>& ids) {
+        if (!ids.isEmpty())
+            m_inspector->selectRun(ids.front());
+    });
+    m_inspectorThread.setObjectName(QStringLiteral("inspector"));
+    m_inspectorThread.start();
+}
+
+void StudioSession::refreshRunChoices()
+{
+    QList<QPair<qint64, QString>> runs;
+    const auto* model = m_browser->model();
+    for (int row = 0; row < model->rowCount(); ++row)
+        runs.append({model->run(row).id, QString::fromStdString(model->run(row).name)});
+    m_inspector->setRuns(runs);
+    if (!m_inspector->currentRun() && !runs.isEmpty())
+        m_inspector->selectRun(m_liveRun.value_or(runs.front().first));
+}
 
 void StudioSession::buildViews(LogRelay& log)
 {
@@ -122,6 +169,8 @@ void StudioSession::wireRunControl()
         if (m_liveName.isEmpty() && m_form->isValid())
             m_liveName = QString::fromStdString(m_form->document().config()->name);
         m_latestStored.reset();
+        refreshRunChoices();
+        m_inspector->selectRun(runId);
         setRunState(RunState::Running);
         refreshOverlays();
         m_dashboardDock->raise();
@@ -229,7 +278,8 @@ void StudioSession::start(bool layoutRestored)
     const QHash<QString, QDockWidget*> views{{QStringLiteral("setup"), m_setupDock},
                                              {QStringLiteral("runs"), m_runsDock},
                                              {QStringLiteral("dashboard"), m_dashboardDock},
-                                             {QStringLiteral("playground"), m_playgroundDock}};
+                                             {QStringLiteral("playground"), m_playgroundDock},
+                                             {QStringLiteral("inspector"), m_inspectorDock}};
     if (auto* dock = views.value(m_arguments.view))
         dock->raise();
     if (m_arguments.startRun)

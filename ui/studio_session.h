@@ -6,6 +6,7 @@
 #include <QtCore/QList>
 #include <QtCore/QObject>
 #include <QtCore/QString>
+#include <QtCore/QThread>
 
 #include <cstdint>
 #include <optional>
@@ -18,6 +19,8 @@ namespace cpo::ui {
 class DashboardView;
 class EngineBridge;
 class ExperimentForm;
+class InspectorView;
+class InspectorWorker;
 class LogRelay;
 class PlaygroundView;
 class RunBrowser;
@@ -45,6 +48,8 @@ private:
     void wireForm();
     void wireRunControl();
     void wireBrowser();
+    void buildInspector(const QString& database);
+    void refreshRunChoices();
     void openArguments();
     void startRun();
     void togglePause();
@@ -71,6 +76,10 @@ private:
     QDockWidget* m_dashboardDock = nullptr;
     QDockWidget* m_logDock = nullptr;
     QDockWidget* m_playgroundDock = nullptr;
+    InspectorView* m_inspector = nullptr;
+    QDockWidget* m_inspectorDock = nullptr;
+    InspectorWorker* m_inspectorWorker = nullptr; // lives on m_inspectorThread
+    QThread m_inspectorThread;
     EngineBridge* m_bridge = nullptr;                // owned (QObject child)
     StoredSeriesLoader* m_storedSeries = nullptr;    // owned (QObject child)
     std::optional<std::int64_t> m_liveRun;           // the run started here, shown until the next
