@@ -7,13 +7,17 @@
 #   scripts/screenshots.sh [--binary PATH] [--views "dashboard runs setup"] [--out DIR]
 #                          [--size 1600x1000] [--train-seconds 40]
 #
+# The part-2 views (inspector judging alpha compare) need finished runs: for them the `cpo`
+# next to the app first trains two short demo runs (MixN and BN negatives), evaluates them
+# with the oracle judge and a likelihood judge, and sweeps α, all in the throwaway store.
+#
 # Needs xvfb, xdotool and imagemagick (sudo apt-get install xvfb xdotool imagemagick) and a
 # built app (cmake --build --preset release --target cpo-studio).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 binary=build/release/app/cpo-studio
-views="dashboard runs setup"
+views="dashboard runs setup inspector judging alpha compare"
 out=docs
 size=1600x1000
 train_seconds=40
@@ -74,6 +78,55 @@ open_app() {
   xdotool windowmove "$window" 0 0 windowsize "$window" "${size%x*}" "${size#*x}"
 }
 
+# Two short demo runs with evaluations and α sweeps, for the part-2 views.
+demo_ready=""
+prepare_demo() {
+  [ -n "$demo_ready" ] && return
+  local cli
+  cli="$(dirname "$binary")/cpo"
+  local short=(--set mle.steps=400 --set mle.eval_every=100 --set mle.checkpoint_every=200
+               --set cpo.steps=200 --set cpo.samples_every=20 --set cpo.checkpoint_every=25
+               --set cpo.eval_every=50)
+  for sampler in mix bn; do
+    echo "training a short demo run (cpo.sampler=$sampler)"
+    "$cli" run experiments/demo-oracle.json --db "$work/runs.sqlite" \
+      --set "output.dir=$work/runs" --set "cpo.sampler=$sampler" "${short[@]}" \
+      >>"$work/demo.log" 2>&1
+  done
+  # A likelihood judge scored by the first run's MLE model, beside the oracle's verdicts.
+  local first
+  first=$(ls -d "$work"/runs/*/ | head -1)
+  printf '{"kind": "lm", "model": "%s", "name": "lm-mle"}\n' \
+    "$(ls -d "$first"mle/step-* | tail -1)" >"$work/lm-judge.json"
+  for id in 1 2; do
+    "$cli" eval "$id" --db "$work/runs.sqlite" --judge experiments/judges/oracle.json \
+      --models mle,cpo --examples 40 >>"$work/demo.log" 2>&1
+  done
+  "$cli" eval 1 --db "$work/runs.sqlite" --judge "$work/lm-judge.json" --models mle,cpo \
+    --examples 40 >>"$work/demo.log" 2>&1
+  for dir in "$work"/runs/*/; do
+    "$cli" ensemble sweep --run-dir "$dir" --db "$work/runs.sqlite" \
+      --judge experiments/judges/oracle.json --alphas 0,0.25,0.5,0.75,1 --examples 100 \
+      >>"$work/demo.log" 2>&1
+  done
+  demo_ready=1
+}
+
+# What a person does in a view before the screenshot, with the keyboard and mouse.
+drive_view() {
+  local window
+  window=$(xdotool search --onlyvisible --pid "$app_pid" | head -1)
+  case "$1" in
+    inspector) # a few steps along the slider, then sorted by reward
+      xdotool mousemove 800 170 click 1; sleep 1
+      xdotool key Right Right Right; sleep 8 ;;
+    judging) # three blind votes in the panel
+      xdotool mousemove 1300 500 click 1; sleep 1
+      xdotool key 1; sleep 1; xdotool key 2; sleep 1; xdotool key 0; sleep 2 ;;
+    *) sleep 2 ;;
+  esac
+}
+
 close_app() {
   kill "$app_pid" 2>/dev/null || true
   wait "$app_pid" 2>/dev/null || true
@@ -86,6 +139,11 @@ for view in $views; do
       # A short demo run, trained live while the dashboard draws it.
       open_app --view dashboard --run --steps-scale 0.05
       sleep "$train_seconds" ;;
+    inspector|judging|alpha|compare)
+      prepare_demo
+      open_app --view "$view"
+      sleep 6
+      drive_view "$view" ;;
     *)
       open_app --view "$view"
       sleep 4 ;;

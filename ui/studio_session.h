@@ -21,6 +21,12 @@ class EngineBridge;
 class ExperimentForm;
 class InspectorView;
 class InspectorWorker;
+class JudgingView;
+class JudgingWorker;
+class AlphaSweepView;
+class AlphaWorker;
+class CompareView;
+class CompareWorker;
 class LogRelay;
 class PlaygroundView;
 class RunBrowser;
@@ -49,6 +55,9 @@ private:
     void wireRunControl();
     void wireBrowser();
     void buildInspector(const QString& database);
+    void buildJudging(const QString& database);
+    void buildAlpha(const QString& database);
+    void buildCompare(const QString& database);
     void refreshRunChoices();
     void openArguments();
     void startRun();
@@ -80,6 +89,20 @@ private:
     QDockWidget* m_inspectorDock = nullptr;
     InspectorWorker* m_inspectorWorker = nullptr; // lives on m_inspectorThread
     QThread m_inspectorThread;
+    JudgingView* m_judging = nullptr;
+    QDockWidget* m_judgingDock = nullptr;
+    JudgingWorker* m_judgingWorker = nullptr; // lives on m_judgingThread
+    QThread m_judgingThread;
+    AlphaSweepView* m_alpha = nullptr;
+    QDockWidget* m_alphaDock = nullptr;
+    AlphaWorker* m_alphaWorker = nullptr; // lives on m_alphaThread
+    QThread m_alphaThread;
+    bool m_alphaLoaded = false;
+    CompareView* m_compare = nullptr;
+    QDockWidget* m_compareDock = nullptr;
+    CompareWorker* m_compareWorker = nullptr; // lives on m_compareThread
+    QThread m_compareThread;
+    bool m_compareLoaded = false;
     EngineBridge* m_bridge = nullptr;                // owned (QObject child)
     StoredSeriesLoader* m_storedSeries = nullptr;    // owned (QObject child)
     std::optional<std::int64_t> m_liveRun;           // the run started here, shown until the next

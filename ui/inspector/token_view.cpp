@@ -45,6 +45,14 @@ void TokenView::setCandidate(const store::CandidateRecord& candidate,
     for (std::size_t t = 0; t < m_ids.size(); ++t)
         m_pieces.push_back(t < pieces.size() ? visiblePiece(pieces[t])
                                              : QString::number(m_ids[t]));
+    const QFontMetrics metrics(font());
+    m_widths.clear();
+    m_breaks.clear();
+    for (const auto& piece : m_pieces) {
+        m_widths.push_back(metrics.horizontalAdvance(piece) + 2 * kPadding);
+        m_breaks.push_back(piece.endsWith(QStringLiteral("↵")));
+    }
+    m_heightFor = {-1, 0};
     m_marks = std::move(marks);
     m_replaced.assign(m_ids.size(), false);
     for (const auto position : m_marks.replaced)
@@ -118,7 +126,7 @@ int TokenView::layoutTokens(int width, std::vector<QRect>* rects) const
     if (rects)
         rects->clear();
     for (std::size_t t = 0; t < m_pieces.size(); ++t) {
-        const int w = metrics.horizontalAdvance(m_pieces[t]) + 2 * kPadding;
+        const int w = m_widths[t];
         if (x + w > right && x > kMargin) {
             x = kMargin;
             y += lineHeight + kGap;
@@ -126,7 +134,7 @@ int TokenView::layoutTokens(int width, std::vector<QRect>* rects) const
         if (rects)
             rects->emplace_back(x, y, w, lineHeight);
         x += w + kGap;
-        if (m_pieces[t].endsWith(QStringLiteral("↵"))) { // the text breaks the line here too
+        if (m_breaks[t]) { // the text breaks the line here too
             x = kMargin;
             y += lineHeight + kGap;
         }
@@ -134,7 +142,12 @@ int TokenView::layoutTokens(int width, std::vector<QRect>* rects) const
     return y + lineHeight + kMargin;
 }
 
-int TokenView::heightForWidth(int width) const { return layoutTokens(width, nullptr); }
+int TokenView::heightForWidth(int width) const
+{
+    if (m_heightFor.first != width)
+        m_heightFor = {width, layoutTokens(width, nullptr)};
+    return m_heightFor.second;
+}
 
 QSize TokenView::sizeHint() const { return {280, heightForWidth(280)}; }
 

@@ -51,6 +51,9 @@ private:
 
     std::vector<std::int32_t> m_ids;
     std::vector<QString> m_pieces; // as shown: spaces and line ends made visible
+    std::vector<int> m_widths;     // of each piece's box, measured once per candidate
+    std::vector<bool> m_breaks;    // the piece ends a line of the text
+    mutable std::pair<int, int> m_heightFor{-1, 0}; // the last heightForWidth (layouts ask often)
     std::vector<float> m_logpTheta;
     std::vector<float> m_logpRef;
     engine::CandidateMarks m_marks;

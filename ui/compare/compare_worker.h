@@ -1,0 +1,41 @@
+#pragma once
+
+#include "compare/run_comparison_values.h"
+
+#include <QtCore/QList>
+#include <QtCore/QObject>
+
+#include <filesystem>
+#include <memory>
+
+namespace cpo::engine {
+class RunCatalog;
+}
+
+namespace cpo::ui {
+
+// The comparison's reads on a thread of its own (moveToThread).
+class CompareWorker : public QObject {
+    Q_OBJECT
+
+public:
+    explicit CompareWorker(QString database);
+    ~CompareWorker() override;
+
+public Q_SLOTS:
+    void compare(const QList<qint64>& runIds);
+    void loadSeries(const QList<qint64>& runIds, const QString& key);
+
+Q_SIGNALS:
+    void compared(const cpo::ui::RunComparison& comparison);
+    void seriesLoaded(const cpo::ui::ComparedSeries& series);
+    void failed(const QString& message);
+
+private:
+    bool open();
+
+    std::filesystem::path m_database;
+    std::unique_ptr<engine::RunCatalog> m_catalog;
+};
+
+} // namespace cpo::ui
