@@ -2,7 +2,9 @@
 // and blind A/B votes that land in the store with the order shown and the voter.
 #include "engine/judged_examples.h"
 #include "engine/run_catalog.h"
+#include "eval/chat_connection_test.h"
 #include "eval/human_judge.h"
+#include "judging/judge_settings_dialog.h"
 #include "judging/judged_filter_model.h"
 #include "judging/judged_table_model.h"
 #include "judging/judging_view.h"
@@ -76,6 +78,7 @@ private Q_SLOTS:
     void voteLandsInTheStoreAndUndoRemovesIt();
     void agreementShowsHumanBesideJudges();
     void modelsPassTheTester();
+    void judgeSettingsRoundTripAndTestConnection();
 };
 
 void TestJudging::joinsEvaluationsPerExample()
@@ -209,6 +212,35 @@ void TestJudging::modelsPassTheTester()
     filter.setDisagreementOnly(false);
     model.setData({});
     QCOMPARE(filter.rowCount(), 0);
+}
+
+void TestJudging::judgeSettingsRoundTripAndTestConnection()
+{
+    JudgeSettingsDialog dialog;
+    engine::ChatJudgeConfig config;
+    config.baseUrl = "http://127.0.0.1:1"; // nothing listens on port 1
+    config.model = "judge-model";
+    config.apiKeyEnv = "CPO_TEST_KEY_THAT_IS_NOT_SET";
+    config.concurrency = 3;
+    config.maxRequests = 50;
+    config.maxTokens = 8;
+    config.timeoutSeconds = 5;
+    dialog.setSettings(config);
+    const auto back = dialog.settings();
+    QCOMPARE(back.baseUrl, config.baseUrl);
+    QCOMPARE(back.apiKeyEnv, config.apiKeyEnv);
+    QCOMPARE(back.maxRequests, std::int64_t(50));
+    QCOMPARE(back.maxTokens, std::int64_t(8));
+    // The key's variable is checked before anything is sent, and named in the message.
+    auto check = eval::testChatConnection(back);
+    QVERIFY(!check.ok);
+    QVERIFY2(check.message.find("CPO_TEST_KEY_THAT_IS_NOT_SET is not set") != std::string::npos,
+             check.message.c_str());
+    // Without a key, the refused connection is reported with the endpoint.
+    config.apiKeyEnv.clear();
+    check = eval::testChatConnection(config);
+    QVERIFY(!check.ok);
+    QVERIFY2(check.message.find("127.0.0.1:1") != std::string::npos, check.message.c_str());
 }
 
 QTEST_MAIN(TestJudging)

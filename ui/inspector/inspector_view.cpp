@@ -38,6 +38,7 @@ QString shortPrompt(const QString& prompt)
 
 InspectorView::InspectorView(QWidget* parent) : QWidget(parent)
 {
+    setFocusPolicy(Qt::StrongFocus);
     m_runs = new QComboBox;
     m_runs->setMinimumContentsLength(18);
     m_examples = new QComboBox;
@@ -394,9 +395,19 @@ void InspectorView::setSortedByReward(bool sorted)
 
 void InspectorView::keyPressEvent(QKeyEvent* event)
 {
-    if (event->key() == Qt::Key_Right || event->key() == Qt::Key_Left) {
+    switch (event->key()) {
+    case Qt::Key_Right:
+    case Qt::Key_Left:
         m_slider->setValue(m_slider->value() + (event->key() == Qt::Key_Right ? 1 : -1));
         return;
+    case Qt::Key_Home:
+        m_slider->setValue(m_slider->minimum());
+        return;
+    case Qt::Key_End:
+        m_slider->setValue(m_slider->maximum());
+        return;
+    default:
+        break;
     }
     QWidget::keyPressEvent(event);
 }

@@ -1,6 +1,7 @@
 #include "judging/judging_view.h"
 
 #include "eval/human_agreement.h"
+#include "judging/judge_settings_dialog.h"
 #include "judging/judged_filter_model.h"
 #include "judging/voting_panel.h"
 
@@ -136,7 +137,11 @@ JudgingView::JudgingView(QWidget* parent) : QWidget(parent)
         m_filter->setDisagreementOnly(on);
         refreshVoting();
     });
-    connect(settings, &QPushButton::clicked, this, &JudgingView::judgeSettingsRequested);
+    connect(settings, &QPushButton::clicked, this, [this] {
+        auto* dialog = new JudgeSettingsDialog(this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+    });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) { showRow(current); });
     connect(m_panel, &VotingPanel::voteCast, this, [this](const store::HumanVoteRecord& vote) {

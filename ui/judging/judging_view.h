@@ -48,7 +48,6 @@ Q_SIGNALS:
     void runChosen(qint64 runId);
     void voteCast(const cpo::store::HumanVoteRecord& vote);
     void voteUndone(qint64 voteId);
-    void judgeSettingsRequested();
 
 private:
     void refreshFilters();
