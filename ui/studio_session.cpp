@@ -202,15 +202,24 @@ void StudioSession::buildInspector(const QString& database)
 void StudioSession::refreshRunChoices()
 {
     QList<QPair<qint64, QString>> runs;
+    std::optional<qint64> newestFinished; // what the views open on, unless a run trains here
     const auto* model = m_browser->model();
-    for (int row = 0; row < model->rowCount(); ++row)
-        runs.append({model->run(row).id, QString::fromStdString(model->run(row).name)});
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const auto& run = model->run(row);
+        runs.append({run.id, QString::fromStdString(run.name)});
+        if (!newestFinished && run.status == store::RunStatus::Finished)
+            newestFinished = run.id;
+    }
+    if (runs.isEmpty())
+        return;
+    const qint64 shown = m_liveRun.value_or(newestFinished.value_or(runs.front().first));
+    const bool firstRuns = !m_inspector->currentRun();
     m_inspector->setRuns(runs);
-    if (!m_inspector->currentRun() && !runs.isEmpty())
-        m_inspector->selectRun(m_liveRun.value_or(runs.front().first));
+    if (firstRuns)
+        m_inspector->selectRun(shown);
     // Until runs are selected, the α view overlays every run's sweeps (once: a sweep run from
     // the view reloads them itself).
-    if (m_alpha && !m_alphaLoaded && m_selected.isEmpty() && !runs.isEmpty()) {
+    if (m_alpha && !m_alphaLoaded && m_selected.isEmpty()) {
         m_alphaLoaded = true;
         QMetaObject::invokeMethod(m_alphaWorker, [worker = m_alphaWorker, runs] {
             QList<qint64> ids;
@@ -229,8 +238,8 @@ void StudioSession::refreshRunChoices()
     if (m_judging) {
         const bool first = !m_judging->currentRun();
         m_judging->setRuns(runs);
-        if (first && !runs.isEmpty())
-            m_judging->selectRun(m_liveRun.value_or(runs.front().first));
+        if (first)
+            m_judging->selectRun(shown);
     }
 }
 

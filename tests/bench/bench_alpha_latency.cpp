@@ -9,6 +9,7 @@
 #include "alpha/alpha_sweep_view.h"
 #include "alpha/alpha_worker.h"
 #include "bench/latency_stats.h"
+#include "store/run_store.h"
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QThread>
@@ -35,6 +36,7 @@ int main(int argc, char** argv)
                              "[PROMPTS]\n");
         return 2;
     }
+    { cpo::store::RunStore migrated(argv[1]); } // as the app does at start: readers need it
     AlphaSweepLaunch launch;
     launch.runId = QString::fromLocal8Bit(argv[2]).toLongLong();
     launch.judgeFile = QString::fromLocal8Bit(argv[3]);

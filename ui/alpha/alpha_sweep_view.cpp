@@ -80,7 +80,7 @@ AlphaSweepView::AlphaSweepView(QWidget* parent) : QWidget(parent)
     controls->addWidget(new QLabel(tr("α")));
     controls->addWidget(m_alphas, 1);
     controls->addWidget(new QLabel(tr("Judge")));
-    controls->addWidget(m_judge, 1);
+    controls->addWidget(m_judge, 2);
     controls->addWidget(browse);
     controls->addWidget(new QLabel(tr("Prompts")));
     controls->addWidget(m_examples);
@@ -163,6 +163,17 @@ void AlphaSweepView::setCurves(const AlphaCurves& curves)
         }
         m_graphs.push_back({low, high, rate});
     }
+    // The intervals in view, with a margin: short demo runs win rarely, and a 0–1 axis
+    // would flatten their curves.
+    double low = 1.0;
+    double high = 0.0;
+    for (const auto& curve : m_curves)
+        for (const auto& point : curve.sweep.points) {
+            low = std::min(low, point.ciLow);
+            high = std::max(high, point.ciHigh);
+        }
+    if (low <= high)
+        m_plot->yAxis->setRange(std::max(0.0, low - 0.05), std::min(1.0, high + 0.08));
     m_status->setText(m_curves.empty()
                           ? tr("No α sweep stored for these runs: run one above (with a "
                                "judge), or `cpo ensemble sweep --judge …`")

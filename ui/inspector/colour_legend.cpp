@@ -6,7 +6,7 @@
 namespace cpo::ui {
 namespace {
 
-constexpr int kBarWidth = 220;
+constexpr int kBarWidth = 160;
 constexpr int kStops = 16;
 
 } // namespace
@@ -26,7 +26,7 @@ QSize ColourLegend::sizeHint() const
 {
     const QFontMetrics metrics(font());
     return {kBarWidth + metrics.horizontalAdvance(QStringLiteral("0000 log π_θ − log π_ref  "))
-                + 330,
+                + 200,
             metrics.height() + 8};
 }
 

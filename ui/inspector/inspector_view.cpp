@@ -40,9 +40,10 @@ InspectorView::InspectorView(QWidget* parent) : QWidget(parent)
 {
     setFocusPolicy(Qt::StrongFocus);
     m_runs = new QComboBox;
-    m_runs->setMinimumContentsLength(18);
+    m_runs->setMinimumContentsLength(12);
+    m_runs->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_examples = new QComboBox;
-    m_examples->setMinimumContentsLength(40);
+    m_examples->setMinimumContentsLength(24);
     m_examples->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_follow = new QCheckBox(tr("Follow latest"));
     m_follow->setToolTip(tr("Show each new sample set of the run as it is recorded"));
@@ -59,10 +60,6 @@ InspectorView::InspectorView(QWidget* parent) : QWidget(parent)
     top->addWidget(new QLabel(tr("Example")));
     top->addWidget(m_examples, 1);
     top->addWidget(m_follow);
-    top->addSpacing(12);
-    top->addWidget(new QLabel(tr("Colour by")));
-    top->addWidget(m_colouringBox);
-    top->addWidget(m_sortByReward);
 
     m_prompt = new QLabel;
     m_prompt->setWordWrap(true);
@@ -76,7 +73,7 @@ InspectorView::InspectorView(QWidget* parent) : QWidget(parent)
     m_slider->setToolTip(tr("The example through training (← →): its sample sets and the "
                             "run's checkpoints"));
     m_stepLabel = new QLabel;
-    m_stepLabel->setMinimumWidth(320);
+    m_stepLabel->setMinimumWidth(200);
     auto* steps = new QHBoxLayout;
     steps->addWidget(new QLabel(tr("Step")));
     steps->addWidget(m_slider, 1);
@@ -98,13 +95,19 @@ InspectorView::InspectorView(QWidget* parent) : QWidget(parent)
     auto* scroll = new QScrollArea;
     scroll->setWidget(columns);
     scroll->setWidgetResizable(true);
+    // The arrow keys belong to the step slider wherever the user clicked in the view.
+    scroll->setFocusPolicy(Qt::NoFocus);
+    m_table->setFocusPolicy(Qt::NoFocus);
 
     m_legend = new ColourLegend;
     m_status = new QLabel;
     m_status->setWordWrap(true);
     auto* bottom = new QHBoxLayout;
+    bottom->addWidget(new QLabel(tr("Colour by")));
+    bottom->addWidget(m_colouringBox);
     bottom->addWidget(m_legend);
-    bottom->addWidget(m_status, 1);
+    bottom->addWidget(m_sortByReward);
+    bottom->addStretch(1);
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
@@ -113,6 +116,7 @@ InspectorView::InspectorView(QWidget* parent) : QWidget(parent)
     layout->addWidget(m_table);
     layout->addWidget(scroll, 1);
     layout->addLayout(bottom);
+    layout->addWidget(m_status);
 
     m_requestTimer.setSingleShot(true);
     m_requestTimer.setInterval(kRequestDelayMs);

@@ -5,7 +5,6 @@
 #include <QtCore/QFile>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
-#include <QtCore/QPointer>
 #include <QtCore/QThread>
 #include <QtWidgets/QDialogButtonBox>
 #include <QtWidgets/QDoubleSpinBox>
@@ -16,6 +15,8 @@
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QSpinBox>
 #include <QtWidgets/QVBoxLayout>
+
+#include <memory>
 
 namespace cpo::ui {
 
@@ -100,16 +101,14 @@ void JudgeSettingsDialog::testConnection()
     m_test->setEnabled(false);
     m_result->setText(tr("Testing…"));
     const auto config = settings();
-    QPointer<JudgeSettingsDialog> self(this);
-    auto* thread = QThread::create([config, self] {
-        const auto check = eval::testChatConnection(config);
-        QMetaObject::invokeMethod(qApp, [self, check] {
-            if (!self)
-                return;
-            self->m_test->setEnabled(true);
-            self->m_result->setText(QString::fromStdString(check.message));
-            Q_EMIT self->tested(check.ok, QString::fromStdString(check.message));
-        });
+    // The answer comes back through the thread's finished signal: a dialog closed meanwhile
+    // is disconnected from it and the thread cleans up after itself.
+    auto check = std::make_shared<eval::ConnectionCheck>();
+    auto* thread = QThread::create([config, check] { *check = eval::testChatConnection(config); });
+    connect(thread, &QThread::finished, this, [this, check] {
+        m_test->setEnabled(true);
+        m_result->setText(QString::fromStdString(check->message));
+        Q_EMIT tested(check->ok, QString::fromStdString(check->message));
     });
     connect(thread, &QThread::finished, thread, &QObject::deleteLater);
     thread->start();

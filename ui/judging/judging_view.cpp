@@ -57,10 +57,13 @@ void fillChoices(QComboBox* box, const std::set<QString>& values, const QString&
 JudgingView::JudgingView(QWidget* parent) : QWidget(parent)
 {
     m_runs = new QComboBox;
-    m_runs->setMinimumContentsLength(18);
     m_modelBox = new QComboBox;
     m_categoryBox = new QComboBox;
     m_judgeBox = new QComboBox;
+    for (auto* box : {m_runs, m_modelBox, m_categoryBox, m_judgeBox}) {
+        box->setMinimumContentsLength(10);
+        box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    }
     m_disagreement = new QCheckBox(tr("Judges disagree"));
     auto* settings = new QPushButton(tr("Judge settings…"));
     auto* top = new QHBoxLayout;
