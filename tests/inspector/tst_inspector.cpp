@@ -4,7 +4,10 @@
 #include "inspector/candidate_table_model.h"
 #include "inspector/inspector_view.h"
 #include "inspector/token_view.h"
+#include "store/candidate_score_store.h"
+#include "store/run_store.h"
 
+#include <QtCore/QTemporaryDir>
 #include <QtTest/QAbstractItemModelTester>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -71,6 +74,7 @@ private Q_SLOTS:
     void sliderFollowsTheSameExample();
     void arrowKeysMoveTheSlider();
     void modelPassesTheTester();
+    void scoresUnderACheckpointAreKept();
 };
 
 void TestInspector::oneColumnPerCandidateWithStrategyAndReward()
@@ -223,6 +227,33 @@ void TestInspector::modelPassesTheTester()
     model.setSampleSet(sampleSet(2, 100));
     model.setSampleSet({});
     QCOMPARE(model.columnCount(), 0);
+}
+
+void TestInspector::scoresUnderACheckpointAreKept()
+{
+    QTemporaryDir dir;
+    store::RunStore runs(dir.filePath(QStringLiteral("runs.sqlite")).toStdString());
+    store::RunRecord run;
+    run.name = "scored";
+    run.experimentJson = "{}";
+    auto set = sampleSet().set;
+    set.runId = runs.createRun(run);
+    set.id = runs.insertSampleSet(set);
+    store::CandidateScoreStore scores(runs.database());
+    QVERIFY(scores.read(set.id, "cpo", 100).empty()); // never scored: the scorer computes
+    std::vector<store::CandidateScoreRecord> records;
+    for (const auto& c : set.candidates)
+        records.push_back({set.id, c.idx, "cpo", 100, c.logpTheta, c.logpRef, 0.5 * c.idx, 0});
+    scores.put(records);
+    records[1].reward = 9.0; // scored again: replaced, not duplicated
+    scores.put(records);
+    const auto back = scores.read(set.id, "cpo", 100);
+    QCOMPARE(back.size(), set.candidates.size());
+    QCOMPARE(back[1].reward, 9.0);
+    QCOMPARE(back[2].logpTheta, set.candidates[2].logpTheta);
+    QVERIFY(scores.read(set.id, "cpo", 200).empty()); // another checkpoint
+    runs.deleteRun(set.runId); // the scores go with their sample set
+    QVERIFY(scores.read(set.id, "cpo", 100).empty());
 }
 
 QTEST_MAIN(TestInspector)
