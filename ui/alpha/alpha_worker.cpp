@@ -12,21 +12,13 @@ struct SweepCancelled {};
 
 } // namespace
 
-AlphaWorker::AlphaWorker(QString database) : m_database(database.toStdString()) {}
+AlphaWorker::AlphaWorker(QString database) : m_catalog(database) {}
 
 AlphaWorker::~AlphaWorker() = default;
 
 bool AlphaWorker::open()
 {
-    if (m_catalog)
-        return true;
-    try {
-        m_catalog = std::make_unique<engine::RunCatalog>(m_database);
-    } catch (const std::exception& e) {
-        Q_EMIT failed(QString::fromStdString(e.what()));
-        return false;
-    }
-    return true;
+    return m_catalog.open([this](const QString& message) { Q_EMIT failed(message); });
 }
 
 void AlphaWorker::loadCurves(const QList<qint64>& runIds)
@@ -92,7 +84,7 @@ void AlphaWorker::runSweep(const AlphaSweepLaunch& launch)
         request.alphas.assign(launch.alphas.begin(), launch.alphas.end());
         request.examples = launch.examples;
         request.judgeFile = launch.judgeFile.toStdString();
-        request.db = m_database;
+        request.db = m_catalog.database();
         const auto total = static_cast<int>(request.alphas.size());
         const auto result = engine::runAlphaSweep(
             request, [this, total](std::size_t done, std::size_t, const engine::AlphaPoint&) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "lazy_catalog.h"
 #include "alpha/alpha_values.h"
 
 #include <QtCore/QList>
@@ -9,10 +10,6 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
-
-namespace cpo::engine {
-class RunCatalog;
-}
 
 namespace cpo::ui {
 
@@ -45,8 +42,7 @@ Q_SIGNALS:
 private:
     bool open();
 
-    std::filesystem::path m_database;
-    std::unique_ptr<engine::RunCatalog> m_catalog;
+    LazyCatalog m_catalog;
     QList<qint64> m_runs;
     std::atomic<bool> m_cancel{false};
 };

@@ -6,21 +6,13 @@
 
 namespace cpo::ui {
 
-CompareWorker::CompareWorker(QString database) : m_database(database.toStdString()) {}
+CompareWorker::CompareWorker(QString database) : m_catalog(database) {}
 
 CompareWorker::~CompareWorker() = default;
 
 bool CompareWorker::open()
 {
-    if (m_catalog)
-        return true;
-    try {
-        m_catalog = std::make_unique<engine::RunCatalog>(m_database);
-    } catch (const std::exception& e) {
-        Q_EMIT failed(QString::fromStdString(e.what()));
-        return false;
-    }
-    return true;
+    return m_catalog.open([this](const QString& message) { Q_EMIT failed(message); });
 }
 
 void CompareWorker::compare(const QList<qint64>& runIds)

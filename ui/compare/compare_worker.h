@@ -1,5 +1,6 @@
 #pragma once
 
+#include "lazy_catalog.h"
 #include "compare/run_comparison_values.h"
 
 #include <QtCore/QList>
@@ -7,10 +8,6 @@
 
 #include <filesystem>
 #include <memory>
-
-namespace cpo::engine {
-class RunCatalog;
-}
 
 namespace cpo::ui {
 
@@ -34,8 +31,7 @@ Q_SIGNALS:
 private:
     bool open();
 
-    std::filesystem::path m_database;
-    std::unique_ptr<engine::RunCatalog> m_catalog;
+    LazyCatalog m_catalog;
 };
 
 } // namespace cpo::ui

@@ -11,7 +11,7 @@
 namespace cpo::ui {
 
 InspectorWorker::InspectorWorker(QString database, int pollMs)
-    : m_database(database.toStdString()), m_pollMs(pollMs)
+    : m_pollMs(pollMs), m_catalog(database)
 {
 }
 
@@ -26,17 +26,7 @@ void InspectorWorker::start()
 
 bool InspectorWorker::open()
 {
-    if (m_catalog)
-        return true;
-    if (!std::filesystem::exists(m_database))
-        return false;
-    try {
-        m_catalog = std::make_unique<engine::RunCatalog>(m_database);
-    } catch (const std::exception& e) {
-        Q_EMIT failed(QString::fromStdString(e.what()));
-        return false;
-    }
-    return true;
+    return m_catalog.open([this](const QString& message) { Q_EMIT failed(message); });
 }
 
 void InspectorWorker::poll()
@@ -93,7 +83,7 @@ engine::SampleSetScorer* InspectorWorker::scorer(qint64 runId)
     if (run.runDir.empty())
         throw Error("run " + std::to_string(runId) + " recorded no run folder: its tokens "
                     "cannot be decoded or scored again");
-    auto made = std::make_unique<engine::SampleSetScorer>(run.runDir, m_database);
+    auto made = std::make_unique<engine::SampleSetScorer>(run.runDir, m_catalog.database());
     return m_scorers.emplace(runId, std::move(made)).first->second.get();
 }
 

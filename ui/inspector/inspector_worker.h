@@ -1,5 +1,6 @@
 #pragma once
 
+#include "lazy_catalog.h"
 #include "inspector/inspected_sample_set.h"
 
 #include <QtCore/QObject>
@@ -14,9 +15,8 @@
 class QTimer;
 
 namespace cpo::engine {
-class RunCatalog;
 class SampleSetScorer;
-} // namespace cpo::engine
+}
 
 namespace cpo::ui {
 
@@ -48,10 +48,9 @@ private:
     engine::SampleSetScorer* scorer(qint64 runId);
     const store::SampleSetRecord* findSet(qint64 runId, qint64 sampleSetId);
 
-    std::filesystem::path m_database;
     int m_pollMs;
     QTimer* m_timer = nullptr;
-    std::unique_ptr<engine::RunCatalog> m_catalog;
+    LazyCatalog m_catalog;
     std::int64_t m_version = -1;
     std::optional<qint64> m_run; // the run whose index is followed
     std::vector<store::SampleSetRecord> m_sets; // the followed run's, by step

@@ -4,21 +4,13 @@
 
 namespace cpo::ui {
 
-JudgingWorker::JudgingWorker(QString database) : m_database(database.toStdString()) {}
+JudgingWorker::JudgingWorker(QString database) : m_catalog(database) {}
 
 JudgingWorker::~JudgingWorker() = default;
 
 bool JudgingWorker::open()
 {
-    if (m_catalog)
-        return true;
-    try {
-        m_catalog = std::make_unique<engine::RunCatalog>(m_database);
-    } catch (const std::exception& e) {
-        Q_EMIT failed(QString::fromStdString(e.what()));
-        return false;
-    }
-    return true;
+    return m_catalog.open([this](const QString& message) { Q_EMIT failed(message); });
 }
 
 void JudgingWorker::load(qint64 runId)

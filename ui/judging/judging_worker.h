@@ -1,5 +1,6 @@
 #pragma once
 
+#include "lazy_catalog.h"
 #include "judging/judged_table_model.h"
 #include "store/evaluation_store.h"
 
@@ -9,10 +10,6 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-
-namespace cpo::engine {
-class RunCatalog;
-}
 
 namespace cpo::ui {
 
@@ -39,8 +36,7 @@ private:
     bool open();
     void reload();
 
-    std::filesystem::path m_database;
-    std::unique_ptr<engine::RunCatalog> m_catalog;
+    LazyCatalog m_catalog;
     std::optional<qint64> m_run;
 };
 
