@@ -5,7 +5,12 @@
 # store and runs folder, so the dashboard and the run browser have something to show.
 #
 #   scripts/screenshots.sh [--binary PATH] [--views "dashboard runs setup"] [--out DIR]
-#                          [--size 1600x1000] [--train-seconds 40]
+#                          [--size 1600x1000] [--train-seconds 40] [--store FILE]
+#
+# The part-2 views (inspector judging alpha compare) need finished runs: for them the `cpo`
+# next to the app first trains two short demo runs (MixN and BN negatives), evaluates them
+# with the oracle judge and a likelihood judge, and sweeps α, all in the throwaway store
+# (minutes on 2 cores); --store FILE takes a run store already made that way instead.
 #
 # Needs xvfb, xdotool and imagemagick (sudo apt-get install xvfb xdotool imagemagick) and a
 # built app (cmake --build --preset release --target cpo-studio).
@@ -13,10 +18,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 binary=build/release/app/cpo-studio
-views="dashboard runs setup"
+views="dashboard runs setup inspector judging alpha compare"
 out=docs
 size=1600x1000
 train_seconds=40
+store=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) binary=$2; shift 2 ;;
@@ -24,7 +30,8 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --size) size=$2; shift 2 ;;
     --train-seconds) train_seconds=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --store) store=$2; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "screenshots.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -74,6 +81,60 @@ open_app() {
   xdotool windowmove "$window" 0 0 windowsize "$window" "${size%x*}" "${size#*x}"
 }
 
+# Two short demo runs with evaluations and α sweeps, for the part-2 views.
+demo_ready=""
+prepare_demo() {
+  [ -n "$demo_ready" ] && return
+  if [ -n "$store" ]; then
+    cp "$store" "$work/runs.sqlite"
+    demo_ready=1
+    return
+  fi
+  local cli
+  cli="$(dirname "$binary")/cpo"
+  local short=(--set mle.steps=400 --set mle.eval_every=100 --set mle.checkpoint_every=200
+               --set cpo.steps=200 --set cpo.samples_every=20 --set cpo.checkpoint_every=25
+               --set cpo.eval_every=50)
+  for sampler in mix bn; do # output.dir is the run's own folder: one per run
+    echo "training a short demo run (cpo.sampler=$sampler)"
+    "$cli" run experiments/demo-oracle.json --db "$work/runs.sqlite" \
+      --set "output.dir=$work/demo-$sampler" --set "cpo.sampler=$sampler" "${short[@]}" \
+      >>"$work/demo.log" 2>&1
+  done
+  # A likelihood judge scored by the first run's MLE model, beside the oracle's verdicts.
+  printf '{"kind": "lm", "model": "%s", "name": "lm-mle"}\n' \
+    "$(ls -d "$work"/demo-mix/mle/step-* | tail -1)" >"$work/lm-judge.json"
+  for id in 1 2; do
+    "$cli" eval "$id" --db "$work/runs.sqlite" --judge experiments/judges/oracle.json \
+      --models mle,cpo --examples 40 >>"$work/demo.log" 2>&1
+  done
+  "$cli" eval 1 --db "$work/runs.sqlite" --judge "$work/lm-judge.json" --models mle,cpo \
+    --examples 40 >>"$work/demo.log" 2>&1
+  for dir in "$work"/demo-mix "$work"/demo-bn; do
+    "$cli" ensemble sweep --run-dir "$dir" --db "$work/runs.sqlite" \
+      --judge experiments/judges/oracle.json --alphas 0,0.25,0.5,0.75,1 --examples 100 \
+      >>"$work/demo.log" 2>&1
+  done
+  demo_ready=1
+}
+
+# What a person does in a view before the screenshot, with the keyboard and mouse.
+# (Coordinates are for the default 1600x1000 screen.)
+drive_view() {
+  xdotool mousemove 800 990 click 1 key alt+1; sleep 1 # the setup dock hides, Runs shows
+  case "$1" in
+    inspector) # the longer demo run (Runs' second row), then End: its last checkpoint
+      xdotool mousemove 46 137 click 1; sleep 3
+      xdotool mousemove 1000 600 click 1 key End; sleep 12 ;;
+    judging) # the longer demo run, four blind votes by keyboard, a row opened
+      xdotool mousemove 46 137 click 1; sleep 3
+      xdotool mousemove 1150 330 click 1; sleep 0.5
+      for key in 1 2 0 1; do xdotool key "$key"; sleep 0.7; done
+      xdotool mousemove 700 140 click 1; sleep 2 ;;
+    *) sleep 3 ;; # every run's sweeps overlaid; the two newest runs compared
+  esac
+}
+
 close_app() {
   kill "$app_pid" 2>/dev/null || true
   wait "$app_pid" 2>/dev/null || true
@@ -86,6 +147,11 @@ for view in $views; do
       # A short demo run, trained live while the dashboard draws it.
       open_app --view dashboard --run --steps-scale 0.05
       sleep "$train_seconds" ;;
+    inspector|judging|alpha|compare)
+      prepare_demo
+      open_app --view "$view"
+      sleep 6
+      drive_view "$view" ;;
     *)
       open_app --view "$view"
       sleep 4 ;;

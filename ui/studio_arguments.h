@@ -25,7 +25,9 @@ struct StudioArguments {
 // The views --view accepts, for the screenshot script and for a user who wants one up front.
 inline const QStringList kStudioViews{QStringLiteral("setup"), QStringLiteral("runs"),
                                       QStringLiteral("dashboard"),
-                                      QStringLiteral("playground")};
+                                      QStringLiteral("playground"), QStringLiteral("inspector"),
+                                      QStringLiteral("judging"), QStringLiteral("alpha"),
+                                      QStringLiteral("compare")};
 
 // What parsing gave: the arguments, or a message to print (help, version or an error).
 struct StudioArgumentsResult {

@@ -4,6 +4,14 @@
 #include "dashboard/stored_series_loader.h"
 #include "engine/run_host.h"
 #include "engine_bridge.h"
+#include "inspector/inspector_view.h"
+#include "inspector/inspector_worker.h"
+#include "alpha/alpha_sweep_view.h"
+#include "alpha/alpha_worker.h"
+#include "compare/compare_view.h"
+#include "compare/compare_worker.h"
+#include "judging/judging_view.h"
+#include "judging/judging_worker.h"
 #include "log_relay.h"
 #include "log_view.h"
 #include "playground_view.h"
@@ -58,10 +66,182 @@ StudioSession::StudioSession(MainWindow& window, const StudioArguments& argument
     wireForm();
     wireRunControl();
     wireBrowser();
+    buildInspector(database);
+    buildJudging(database);
+    buildAlpha(database);
+    buildCompare(database);
     openArguments();
 }
 
-StudioSession::~StudioSession() = default;
+StudioSession::~StudioSession()
+{
+    if (m_alphaWorker)
+        m_alphaWorker->requestCancel();
+    for (auto* thread :
+         {&m_inspectorThread, &m_judgingThread, &m_alphaThread, &m_compareThread}) {
+        thread->quit();
+        thread->wait();
+    }
+}
+
+void StudioSession::buildAlpha(const QString& database)
+{
+    m_alpha = new AlphaSweepView;
+    m_alpha->setObjectName(QStringLiteral("alpha"));
+    m_alphaDock = m_window.addDockView(m_alpha, tr("α sweeps"), Qt::RightDockWidgetArea);
+    m_window.tabifyDockWidget(m_dashboardDock, m_alphaDock);
+    m_alphaWorker = new AlphaWorker(database);
+    m_alphaWorker->moveToThread(&m_alphaThread);
+    connect(&m_alphaThread, &QThread::finished, m_alphaWorker, &QObject::deleteLater);
+    connect(m_alpha, &AlphaSweepView::generationsRequested, m_alphaWorker,
+            &AlphaWorker::loadGenerations);
+    connect(m_alpha, &AlphaSweepView::sweepRequested, this, [this](AlphaSweepLaunch launch) {
+        // The sweep is of the run chosen in the browser (else the newest).
+        const auto* model = m_browser->model();
+        if (!m_selected.isEmpty())
+            launch.runId = m_selected.front();
+        else if (model->rowCount() > 0)
+            launch.runId = model->run(0).id;
+        else {
+            m_alpha->sweepEnded(tr("No run to sweep: train one first"));
+            return;
+        }
+        QMetaObject::invokeMethod(m_alphaWorker, [worker = m_alphaWorker, launch] {
+            worker->runSweep(launch);
+        });
+    });
+    connect(m_alpha, &AlphaSweepView::cancelRequested, this,
+            [this] { m_alphaWorker->requestCancel(); });
+    connect(m_alphaWorker, &AlphaWorker::curvesLoaded, m_alpha, &AlphaSweepView::setCurves);
+    connect(m_alphaWorker, &AlphaWorker::generationsLoaded, m_alpha,
+            &AlphaSweepView::showGenerations);
+    connect(m_alphaWorker, &AlphaWorker::sweepProgressed, m_alpha,
+            &AlphaSweepView::setSweepProgress);
+    connect(m_alphaWorker, &AlphaWorker::sweepEnded, m_alpha, &AlphaSweepView::sweepEnded);
+    connect(m_alphaWorker, &AlphaWorker::failed, m_alpha, &AlphaSweepView::showProblem);
+    connect(m_browser, &RunBrowser::selectionChanged, m_alphaWorker, &AlphaWorker::loadCurves);
+    m_alphaThread.setObjectName(QStringLiteral("alpha"));
+    m_alphaThread.start();
+}
+
+void StudioSession::buildCompare(const QString& database)
+{
+    m_compare = new CompareView;
+    m_compare->setObjectName(QStringLiteral("compare"));
+    m_compareDock = m_window.addDockView(m_compare, tr("Compare"), Qt::RightDockWidgetArea);
+    m_window.tabifyDockWidget(m_dashboardDock, m_compareDock);
+    m_compareWorker = new CompareWorker(database);
+    m_compareWorker->moveToThread(&m_compareThread);
+    connect(&m_compareThread, &QThread::finished, m_compareWorker, &QObject::deleteLater);
+    connect(m_compare, &CompareView::seriesRequested, m_compareWorker,
+            &CompareWorker::loadSeries);
+    connect(m_compareWorker, &CompareWorker::compared, m_compare, &CompareView::setComparison);
+    connect(m_compareWorker, &CompareWorker::seriesLoaded, m_compare, &CompareView::setSeries);
+    connect(m_compareWorker, &CompareWorker::failed, m_compare, &CompareView::showProblem);
+    connect(m_browser, &RunBrowser::selectionChanged, this, [this](const QList<qint64>& ids) {
+        if (ids.size() >= 2)
+            QMetaObject::invokeMethod(m_compareWorker,
+                                      [worker = m_compareWorker, ids] { worker->compare(ids); });
+    });
+    m_compareThread.setObjectName(QStringLiteral("compare"));
+    m_compareThread.start();
+}
+
+void StudioSession::buildJudging(const QString& database)
+{
+    m_judging = new JudgingView;
+    m_judging->setObjectName(QStringLiteral("judging"));
+    m_judgingDock = m_window.addDockView(m_judging, tr("Judging"), Qt::RightDockWidgetArea);
+    m_window.tabifyDockWidget(m_dashboardDock, m_judgingDock);
+    m_judgingWorker = new JudgingWorker(database);
+    m_judgingWorker->moveToThread(&m_judgingThread);
+    connect(&m_judgingThread, &QThread::finished, m_judgingWorker, &QObject::deleteLater);
+    connect(m_judging, &JudgingView::runChosen, m_judgingWorker, &JudgingWorker::load);
+    connect(m_judging, &JudgingView::voteCast, m_judgingWorker, &JudgingWorker::addVote);
+    connect(m_judging, &JudgingView::voteUndone, m_judgingWorker, &JudgingWorker::removeVote);
+    connect(m_judgingWorker, &JudgingWorker::loaded, m_judging, &JudgingView::setData);
+    connect(m_judgingWorker, &JudgingWorker::voteStored, m_judging, &JudgingView::voteStored);
+    connect(m_judgingWorker, &JudgingWorker::failed, m_judging, &JudgingView::showProblem);
+    connect(m_browser, &RunBrowser::selectionChanged, this, [this](const QList<qint64>& ids) {
+        if (!ids.isEmpty())
+            m_judging->selectRun(ids.front());
+    });
+    m_judgingThread.setObjectName(QStringLiteral("judging"));
+    m_judgingThread.start();
+}
+
+void StudioSession::buildInspector(const QString& database)
+{
+    m_inspector = new InspectorView;
+    m_inspector->setObjectName(QStringLiteral("inspector"));
+    m_inspectorDock = m_window.addDockView(m_inspector, tr("Inspector"), Qt::RightDockWidgetArea);
+    m_window.tabifyDockWidget(m_dashboardDock, m_inspectorDock);
+    m_inspectorWorker = new InspectorWorker(database);
+    m_inspectorWorker->moveToThread(&m_inspectorThread);
+    connect(&m_inspectorThread, &QThread::started, m_inspectorWorker, &InspectorWorker::start);
+    connect(&m_inspectorThread, &QThread::finished, m_inspectorWorker, &QObject::deleteLater);
+    connect(m_inspector, &InspectorView::runChosen, m_inspectorWorker,
+            &InspectorWorker::loadIndex);
+    connect(m_inspector, &InspectorView::sampleSetRequested, m_inspectorWorker,
+            &InspectorWorker::load);
+    connect(m_inspectorWorker, &InspectorWorker::indexReady, m_inspector,
+            &InspectorView::setIndex);
+    connect(m_inspectorWorker, &InspectorWorker::sampleSetReady, m_inspector,
+            &InspectorView::showSampleSet);
+    connect(m_inspectorWorker, &InspectorWorker::failed, m_inspector,
+            &InspectorView::showProblem);
+    connect(m_browser, &RunBrowser::runsUpdated, this, &StudioSession::refreshRunChoices);
+    connect(m_browser, &RunBrowser::selectionChanged, this, [this](const QList<qint64>& ids) {
+        if (!ids.isEmpty())
+            m_inspector->selectRun(ids.front());
+    });
+    m_inspectorThread.setObjectName(QStringLiteral("inspector"));
+    m_inspectorThread.start();
+}
+
+void StudioSession::refreshRunChoices()
+{
+    QList<QPair<qint64, QString>> runs;
+    std::optional<qint64> newestFinished; // what the views open on, unless a run trains here
+    const auto* model = m_browser->model();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const auto& run = model->run(row);
+        runs.append({run.id, QString::fromStdString(run.name)});
+        if (!newestFinished && run.status == store::RunStatus::Finished)
+            newestFinished = run.id;
+    }
+    if (runs.isEmpty())
+        return;
+    const qint64 shown = m_liveRun.value_or(newestFinished.value_or(runs.front().first));
+    const bool firstRuns = !m_inspector->currentRun();
+    m_inspector->setRuns(runs);
+    if (firstRuns)
+        m_inspector->selectRun(shown);
+    // Until runs are selected, the α view overlays every run's sweeps (once: a sweep run from
+    // the view reloads them itself).
+    if (m_alpha && !m_alphaLoaded && m_selected.isEmpty()) {
+        m_alphaLoaded = true;
+        QMetaObject::invokeMethod(m_alphaWorker, [worker = m_alphaWorker, runs] {
+            QList<qint64> ids;
+            for (const auto& run : runs)
+                ids << run.first;
+            worker->loadCurves(ids);
+        });
+    }
+    // Until two runs are selected, the comparison shows the two newest.
+    if (m_compare && !m_compareLoaded && m_selected.size() < 2 && runs.size() >= 2) {
+        m_compareLoaded = true;
+        const QList<qint64> ids{runs.at(0).first, runs.at(1).first};
+        QMetaObject::invokeMethod(m_compareWorker,
+                                  [worker = m_compareWorker, ids] { worker->compare(ids); });
+    }
+    if (m_judging) {
+        const bool first = !m_judging->currentRun();
+        m_judging->setRuns(runs);
+        if (first)
+            m_judging->selectRun(shown);
+    }
+}
 
 void StudioSession::buildViews(LogRelay& log)
 {
@@ -122,6 +302,8 @@ void StudioSession::wireRunControl()
         if (m_liveName.isEmpty() && m_form->isValid())
             m_liveName = QString::fromStdString(m_form->document().config()->name);
         m_latestStored.reset();
+        refreshRunChoices();
+        m_inspector->selectRun(runId);
         setRunState(RunState::Running);
         refreshOverlays();
         m_dashboardDock->raise();
@@ -229,7 +411,11 @@ void StudioSession::start(bool layoutRestored)
     const QHash<QString, QDockWidget*> views{{QStringLiteral("setup"), m_setupDock},
                                              {QStringLiteral("runs"), m_runsDock},
                                              {QStringLiteral("dashboard"), m_dashboardDock},
-                                             {QStringLiteral("playground"), m_playgroundDock}};
+                                             {QStringLiteral("playground"), m_playgroundDock},
+                                             {QStringLiteral("inspector"), m_inspectorDock},
+                                             {QStringLiteral("judging"), m_judgingDock},
+                                             {QStringLiteral("alpha"), m_alphaDock},
+                                             {QStringLiteral("compare"), m_compareDock}};
     if (auto* dock = views.value(m_arguments.view))
         dock->raise();
     if (m_arguments.startRun)

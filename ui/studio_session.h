@@ -6,6 +6,7 @@
 #include <QtCore/QList>
 #include <QtCore/QObject>
 #include <QtCore/QString>
+#include <QtCore/QThread>
 
 #include <cstdint>
 #include <optional>
@@ -18,6 +19,14 @@ namespace cpo::ui {
 class DashboardView;
 class EngineBridge;
 class ExperimentForm;
+class InspectorView;
+class InspectorWorker;
+class JudgingView;
+class JudgingWorker;
+class AlphaSweepView;
+class AlphaWorker;
+class CompareView;
+class CompareWorker;
 class LogRelay;
 class PlaygroundView;
 class RunBrowser;
@@ -45,6 +54,11 @@ private:
     void wireForm();
     void wireRunControl();
     void wireBrowser();
+    void buildInspector(const QString& database);
+    void buildJudging(const QString& database);
+    void buildAlpha(const QString& database);
+    void buildCompare(const QString& database);
+    void refreshRunChoices();
     void openArguments();
     void startRun();
     void togglePause();
@@ -71,6 +85,24 @@ private:
     QDockWidget* m_dashboardDock = nullptr;
     QDockWidget* m_logDock = nullptr;
     QDockWidget* m_playgroundDock = nullptr;
+    InspectorView* m_inspector = nullptr;
+    QDockWidget* m_inspectorDock = nullptr;
+    InspectorWorker* m_inspectorWorker = nullptr; // lives on m_inspectorThread
+    QThread m_inspectorThread;
+    JudgingView* m_judging = nullptr;
+    QDockWidget* m_judgingDock = nullptr;
+    JudgingWorker* m_judgingWorker = nullptr; // lives on m_judgingThread
+    QThread m_judgingThread;
+    AlphaSweepView* m_alpha = nullptr;
+    QDockWidget* m_alphaDock = nullptr;
+    AlphaWorker* m_alphaWorker = nullptr; // lives on m_alphaThread
+    QThread m_alphaThread;
+    bool m_alphaLoaded = false;
+    CompareView* m_compare = nullptr;
+    QDockWidget* m_compareDock = nullptr;
+    CompareWorker* m_compareWorker = nullptr; // lives on m_compareThread
+    QThread m_compareThread;
+    bool m_compareLoaded = false;
     EngineBridge* m_bridge = nullptr;                // owned (QObject child)
     StoredSeriesLoader* m_storedSeries = nullptr;    // owned (QObject child)
     std::optional<std::int64_t> m_liveRun;           // the run started here, shown until the next

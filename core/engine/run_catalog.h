@@ -1,5 +1,6 @@
 #pragma once
 
+#include "store/evaluation_store.h"
 #include "store/records.h"
 
 #include <cstdint>
@@ -104,6 +105,16 @@ public:
     void setNotes(std::int64_t id, std::string notes);
 
     const std::filesystem::path& database() const;
+
+    // Evaluations, their generations and votes, α sweeps (run_catalog_eval.cpp): what the
+    // judging and α-sweep views read, each through a short-lived read-only connection.
+    std::vector<store::EvaluationRecord> evaluations(std::int64_t runId); // by step, then id
+    std::vector<store::GenerationRecord> generations(std::int64_t evaluationId); // by id
+    std::vector<store::HumanVoteRecord> humanVotes(std::int64_t evaluationId);   // by id
+    std::vector<store::AlphaSweepRecord> alphaSweeps(std::int64_t runId);        // by id
+    // A blind vote, and its undo, through a short-lived read-write connection.
+    std::int64_t addHumanVote(const store::HumanVoteRecord& vote);
+    void removeHumanVote(std::int64_t voteId);
 
 private:
     struct Impl;

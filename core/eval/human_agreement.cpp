@@ -97,4 +97,25 @@ HumanWinRate humanWinRate(store::EvaluationStore& store, std::int64_t runId,
     return humanWinRate(votes, pairOf, judges);
 }
 
+std::map<std::int64_t, Verdict> humanVerdicts(std::span<const store::HumanVoteRecord> votes)
+{
+    // Votes come by id: a later one of the same voter replaces the earlier.
+    std::map<std::pair<std::int64_t, std::string>, Verdict> latest;
+    for (const auto& vote : votes)
+        latest[{vote.generationId, vote.voter}] = voteVerdict(vote.choice, vote.orderAb);
+    std::map<std::int64_t, std::pair<double, int>> sums; // outcome sum, voters
+    for (const auto& [key, verdict] : latest) {
+        auto& [sum, count] = sums[key.first];
+        sum += outcomeValue(verdict);
+        ++count;
+    }
+    std::map<std::int64_t, Verdict> verdicts;
+    for (const auto& [generation, total] : sums) {
+        const double mean = total.first / total.second;
+        verdicts[generation] = mean > 0.5 ? Verdict::Win : mean < 0.5 ? Verdict::Loss
+                                                                      : Verdict::Tie;
+    }
+    return verdicts;
+}
+
 } // namespace cpo::eval

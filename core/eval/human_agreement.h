@@ -34,6 +34,11 @@ struct HumanWinRate {
     std::vector<JudgeAgreement> agreement; // one per judge, in the order given
 };
 
+// One verdict per voted generation, for showing beside the judges' on its row: each voter's
+// latest vote counts, and the voters' mean outcome (1 win, ½ tie, 0 loss) above ½ is a win,
+// below a loss, at ½ a tie.
+std::map<std::int64_t, Verdict> humanVerdicts(std::span<const store::HumanVoteRecord> votes);
+
 // The key that makes two generation rows the same pair.
 std::string pairKey(const store::GenerationRecord& generation);
 

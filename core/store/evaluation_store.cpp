@@ -33,6 +33,7 @@ constexpr char kSelectPointsSql[] =
 constexpr char kInsertVoteSql[] =
     "INSERT INTO human_votes (generation_id, order_ab, choice, voter, created_at) "
     "VALUES (?, ?, ?, ?, ?)";
+constexpr char kDeleteVoteSql[] = "DELETE FROM human_votes WHERE id = ?";
 constexpr char kSelectVotesSql[] =
     "SELECT v.id, v.generation_id, v.order_ab, v.choice, v.voter, v.created_at "
     "FROM human_votes AS v JOIN generations AS g ON g.id = v.generation_id "
@@ -220,6 +221,13 @@ std::int64_t EvaluationStore::addHumanVote(const HumanVoteRecord& vote)
     insert.bindInt64(5, stampOrNow(vote.createdAt));
     insert.run();
     return m_db.lastInsertRowId();
+}
+
+void EvaluationStore::removeHumanVote(std::int64_t voteId)
+{
+    Statement remove(m_db, kDeleteVoteSql);
+    remove.bindInt64(1, voteId);
+    remove.run();
 }
 
 std::vector<HumanVoteRecord> EvaluationStore::humanVotes(std::int64_t evaluationId)

@@ -88,6 +88,8 @@ public:
     std::vector<AlphaSweepRecord> alphaSweeps(std::int64_t runId); // by id
 
     std::int64_t addHumanVote(const HumanVoteRecord& vote);
+    // Takes a vote back (the voting panel's undo); a vote already gone is no error.
+    void removeHumanVote(std::int64_t voteId);
     // Every vote on the evaluation's generations, by id.
     std::vector<HumanVoteRecord> humanVotes(std::int64_t evaluationId);
 

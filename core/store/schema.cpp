@@ -196,6 +196,23 @@ ALTER TABLE generations ADD COLUMN judge_detail TEXT;
 CREATE INDEX generations_by_evaluation ON generations (evaluation_id);
 )sql";
 
+// Per-token log-probs of a stored sample set's candidates under a later checkpoint, scored on
+// demand by the app's inspector (engine/sample_set_scorer.h) and kept so each is paid once.
+// A new table only, so older builds still read and write the file.
+constexpr char kSchemaV5Sql[] = R"sql(
+CREATE TABLE candidate_scores (
+  sample_set_id INTEGER NOT NULL REFERENCES sample_sets (id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  checkpoint_phase TEXT NOT NULL,
+  checkpoint_step INTEGER NOT NULL,
+  logp_theta BLOB NOT NULL,
+  logp_ref BLOB NOT NULL,
+  reward REAL NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (sample_set_id, checkpoint_phase, checkpoint_step, idx)
+) STRICT, WITHOUT ROWID;
+)sql";
+
 struct Migration {
     int version;
     int compatibleVersion;
@@ -207,6 +224,7 @@ constexpr std::array kMigrations{
     Migration{2, 1, kSchemaV2Sql},
     Migration{3, 1, kSchemaV3Sql},
     Migration{4, 1, kSchemaV4Sql},
+    Migration{5, 1, kSchemaV5Sql},
 };
 static_assert(kMigrations.size() == kSchemaVersion, "one migration per schema version");
 

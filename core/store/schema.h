@@ -8,7 +8,9 @@ class Database;
 //   1  runs, metrics, sample sets and candidates, checkpoints, alerts, meta
 //   2  run ownership (owner_pid, owner_host, heartbeat) for crash detection; evaluations,
 //      generations, judgments, alpha sweeps and points, human votes
-inline constexpr int kSchemaVersion = 4;
+//   3  runs.run_dir;  4  evaluation decoding, summaries, generation categories and lengths
+//   5  candidate_scores: sample sets scored again under later checkpoints (the inspector)
+inline constexpr int kSchemaVersion = 5;
 
 // The `meta` table records, for the file, the oldest schema version whose code can still use
 // it (a build that only adds tables or nullable columns keeps it low). A file newer than this

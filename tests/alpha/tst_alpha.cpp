@@ -1,0 +1,164 @@
+// The α-sweep view: one point per stored α with its interval, runs overlaid, a click on a
+// point asking for its generations, and the sweep launcher's α list.
+#include "alpha/alpha_generations_model.h"
+#include "alpha/alpha_sweep_view.h"
+#include "dashboard/qcustomplot_include.h"
+
+#include <QtTest/QAbstractItemModelTester>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+#include <QtWidgets/QLineEdit>
+#include <QtWidgets/QPushButton>
+
+using namespace cpo;
+using namespace cpo::ui;
+
+namespace {
+
+AlphaCurve curve(qint64 runId, std::vector<double> rates)
+{
+    AlphaCurve c;
+    c.runId = runId;
+    c.label = QStringLiteral("run #%1").arg(runId);
+    c.sweep.runId = runId;
+    c.sweep.judge = "oracle";
+    for (std::size_t i = 0; i < rates.size(); ++i) {
+        store::AlphaPointRecord p;
+        p.alpha = static_cast<double>(i) / static_cast<double>(rates.size() - 1);
+        p.evaluationId = 100 * runId + static_cast<qint64>(i);
+        p.winRate = rates[i];
+        p.ciLow = rates[i] - 0.1;
+        p.ciHigh = rates[i] + 0.05;
+        c.sweep.points.push_back(p);
+    }
+    return c;
+}
+
+store::GenerationRecord generation(const char* hash, const char* text, const char* verdict)
+{
+    store::GenerationRecord g;
+    g.exampleHash = hash;
+    g.prompt = std::string("prompt ") + hash;
+    g.reference = std::string("truth ") + hash;
+    g.text = text;
+    g.verdict = std::string(verdict);
+    return g;
+}
+
+} // namespace
+
+class TestAlpha : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void plotsOnePointPerAlphaWithItsInterval();
+    void overlaysRuns();
+    void clickingAPointAsksForItsGenerations();
+    void generationsJoinOnTheExample();
+    void launchParsesTheAlphaList();
+    void modelPassesTheTester();
+};
+
+void TestAlpha::plotsOnePointPerAlphaWithItsInterval()
+{
+    AlphaSweepView view;
+    view.setCurves({curve(1, {0.40, 0.55, 0.50})});
+    auto* rate = view.rateGraph(0);
+    QCOMPARE(rate->dataCount(), 3);
+    QCOMPARE(rate->data()->at(1)->key, 0.5);
+    QCOMPARE(rate->data()->at(1)->value, 0.55);
+    QCOMPARE(view.bandGraph(0, false)->data()->at(1)->value, 0.45);
+    QCOMPARE(view.bandGraph(0, true)->data()->at(1)->value, 0.60);
+    // The best α is marked.
+    QCOMPARE(view.plot()->itemCount(), 1);
+    auto* star = qobject_cast<QCPItemText*>(view.plot()->item(0));
+    QVERIFY(star && star->text().contains(QStringLiteral("best α 0.5")));
+}
+
+void TestAlpha::overlaysRuns()
+{
+    AlphaSweepView view;
+    view.setCurves({curve(1, {0.4, 0.5}), curve(2, {0.6, 0.3})});
+    QCOMPARE(view.plot()->graphCount(), 6); // per run: band low, band high, win rate
+    QCOMPARE(view.rateGraph(1)->data()->at(0)->value, 0.6);
+    QCOMPARE(view.plot()->legend->itemCount(), 2);
+}
+
+void TestAlpha::clickingAPointAsksForItsGenerations()
+{
+    AlphaSweepView view;
+    view.resize(900, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setCurves({curve(1, {0.40, 0.55, 0.50})});
+    QSignalSpy requests(&view, &AlphaSweepView::generationsRequested);
+    auto* plot = view.plot();
+    plot->replot();
+    const QPoint at(qRound(plot->xAxis->coordToPixel(1.0)),
+                    qRound(plot->yAxis->coordToPixel(0.50)));
+    QTest::mouseClick(plot, Qt::LeftButton, {}, at);
+    QCOMPARE(requests.count(), 1);
+    const auto args = requests.takeFirst();
+    QCOMPARE(args.at(0).toLongLong(), qint64(102)); // α = 1's evaluation
+    QCOMPARE(args.at(1).toDouble(), 1.0);
+    QCOMPARE(args.at(2).toLongLong(), qint64(101)); // beside the best α, 0.5
+    QCOMPARE(args.at(3).toDouble(), 0.5);
+}
+
+void TestAlpha::generationsJoinOnTheExample()
+{
+    AlphaSweepView view;
+    AlphaGenerations g;
+    g.alpha = 1.0;
+    g.otherAlpha = 0.5;
+    g.shown = {generation("a", "one", "win"), generation("b", "two", "loss")};
+    g.other = {generation("b", "deux", "tie"), generation("a", "un", "loss")};
+    view.showGenerations(g);
+    auto* model = view.generationsModel();
+    QCOMPARE(model->rowCount(), 2);
+    QCOMPARE(model->index(0, AlphaGenerationsModel::GroundTruth).data().toString(),
+             QStringLiteral("truth a"));
+    QCOMPARE(model->index(0, AlphaGenerationsModel::Shown).data().toString(),
+             QStringLiteral("[win] one"));
+    QCOMPARE(model->index(0, AlphaGenerationsModel::Other).data().toString(),
+             QStringLiteral("[loss] un"));
+    QCOMPARE(model->headerData(AlphaGenerationsModel::Other, Qt::Horizontal).toString(),
+             QStringLiteral("α = 0.5"));
+}
+
+void TestAlpha::launchParsesTheAlphaList()
+{
+    AlphaSweepView view;
+    QSignalSpy launches(&view, &AlphaSweepView::sweepRequested);
+    auto* alphas = view.findChildren<QLineEdit*>().at(0);
+    QPushButton* start = nullptr;
+    for (auto* button : view.findChildren<QPushButton*>())
+        if (button->text() == QStringLiteral("Run sweep"))
+            start = button;
+    QVERIFY(start);
+    alphas->setText(QStringLiteral("0, 1.5"));
+    start->click();
+    QCOMPARE(launches.count(), 0); // 1.5 is no weight
+    alphas->setText(QStringLiteral("0, 0.5,1"));
+    start->click();
+    QCOMPARE(launches.count(), 1);
+    const auto launch = launches.takeFirst().at(0).value<AlphaSweepLaunch>();
+    QCOMPARE(launch.alphas, (QList<double>{0.0, 0.5, 1.0}));
+    QVERIFY(!start->isEnabled()); // until the sweep ends
+    view.sweepEnded(QStringLiteral("done"));
+    QVERIFY(start->isEnabled());
+}
+
+void TestAlpha::modelPassesTheTester()
+{
+    AlphaGenerationsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    AlphaGenerations g;
+    g.shown = {generation("a", "one", "win")};
+    model.setGenerations(g);
+    model.setGenerations({});
+    QCOMPARE(model.rowCount(), 0);
+}
+
+QTEST_MAIN(TestAlpha)
+#include "tst_alpha.moc"
