@@ -145,6 +145,15 @@ std::vector<eval::JudgePair> pairs(int count)
     return out;
 }
 
+// A run row for evaluations to belong to.
+std::int64_t addRun(store::RunStore& runs, const char* name)
+{
+    store::RunRecord run;
+    run.name = name;
+    run.experimentJson = "{}";
+    return runs.createRun(run);
+}
+
 } // namespace
 
 class TestJudges : public QObject {
@@ -414,10 +423,7 @@ void TestJudges::configErrorsNameTheField()
 void TestJudges::humanVotesAreBlindAndTalliedPerVoter()
 {
     store::RunStore runs(m_dir.filePath("human.sqlite").toStdString());
-    store::RunRecord run;
-    run.name = "human";
-    run.experimentJson = "{}";
-    const auto runId = runs.createRun(run);
+    const auto runId = addRun(runs, "human");
     store::EvaluationStore evaluations(runs.database());
     std::vector<store::GenerationRecord> generations(40);
     for (int i = 0; i < 40; ++i) {
@@ -463,10 +469,7 @@ void TestJudges::humanWinRateAgreesWithEachJudgeOnTheSamePairs()
     // κ = (24/36 − 14/36) / (22/36) = 5/11. LM on four: p_o = 3/4, p_e = (2·1 + 2·3)/16 = ½,
     // κ = ½.
     store::RunStore runs(m_dir.filePath("human-kappa.sqlite").toStdString());
-    store::RunRecord run;
-    run.name = "kappa";
-    run.experimentJson = "{}";
-    const auto runId = runs.createRun(run);
+    const auto runId = addRun(runs, "kappa");
     store::EvaluationStore evaluations(runs.database());
     const auto rows = [](std::size_t count, const std::string& verdicts) {
         std::vector<store::GenerationRecord> generations(count);

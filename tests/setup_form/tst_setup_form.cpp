@@ -152,13 +152,15 @@ private Q_SLOTS:
         QVERIFY(form.field("dataset.instruction_jsonl.path")->message() == message);
         QVERIFY(!form.isValid());
 
-        // The file appearing (and a vocabulary for the from-scratch model) makes it valid.
+        // The file appearing (and a vocabulary for the from-scratch model, and a judge for
+        // the demo's eval block: its default, the oracle, needs the oracle task) makes it valid.
         cpo::test::writeFile(m_dir.filePath("no-such-data.jsonl"),
                              R"({"instruction": "Say hi", "response": "Hi"})"
                              "\n");
         form.document().set("tokenizer", {{"train_sentencepiece", {{"vocab_size", 64}}}});
-        QVERIFY(form.applyOverrides({"dataset.max_prefix_tokens=24",
-                                     "dataset.max_continuation_tokens=24"}));
+        QVERIFY(form.applyOverrides(
+            {"dataset.max_prefix_tokens=24", "dataset.max_continuation_tokens=24",
+             "eval.judge=" + cpo::test::sourceDir() + "/experiments/judges/human.json"}));
         QCOMPARE(form.field("dataset.instruction_jsonl.path")->message(), QString());
         QVERIFY2(form.isValid(), qPrintable(allIssues(form)));
     }
