@@ -1,7 +1,9 @@
 #include "engine/experiment.h"
 
 #include "engine/config_reader.h"
+#include "engine/experiment_limits.h"
 #include "engine/hub_source.h"
+#include "util/bounded_read.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -11,8 +13,6 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 namespace cpo::engine {
@@ -27,8 +27,7 @@ constexpr std::array<std::string_view, 3> kFieldPresets{"dolly", "alpaca", "prom
 constexpr std::array<std::string_view, 3> kSchedules{"constant", "linear", "cosine"};
 constexpr std::array<std::string_view, 5> kSamplers{"an", "bn", "mn", "tn", "mix"};
 
-// Sizes beyond these are typos, not experiments; the bounds keep products of them finite.
-constexpr double kMaxCount = 1e12;
+// Sizes beyond these are typos (kMaxCount: engine/experiment_limits.h).
 constexpr double kMaxDimension = 1 << 20;
 
 constexpr Range kPositive = Range::atLeast(1);
@@ -660,12 +659,8 @@ json toJson(const DatasetSpec& dataset)
 
 json readJsonWithComments(const std::filesystem::path& file)
 {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw Error(file.string() + ": cannot open the file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parseJsonWithComments(text.str(), file.string());
+    return parseJsonWithComments(readBoundedFile(file, kMaxConfigFileBytes, "JSON input file"),
+                                 file.string());
 }
 
 bool operator==(const ExperimentConfig& a, const ExperimentConfig& b)
