@@ -30,7 +30,8 @@ std::string readBoundedFile(const std::filesystem::path& file, std::uintmax_t ma
     }
     std::ifstream in(file, std::ios::binary);
     if (!in)
-        throw Error(fmt::format("{}: cannot open the {}: check that it exists and is readable",
+        throw Error(fmt::format("{}: cannot open the file ({}): check that it exists and is "
+                                "readable",
                                 file.string(), what));
     std::string text;
     constexpr std::size_t kChunk = 1 << 16;
