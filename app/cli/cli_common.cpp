@@ -1,4 +1,5 @@
 #include "cli_common.h"
+#include "number_checks.h"
 
 #include "perf/blas_probe.h"
 #include "util/blas_threads.h"
@@ -19,7 +20,7 @@ void addCommonOptions(CLI::App& command, CommonOptions& options)
     command.add_option("--threads", options.threads,
                        "Threads of LibTorch and of OpenBLAS (default: their own choice; "
                        "`cpo bench --threads N` shows what is fastest here)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
 }
 
 void applyCommonOptions(const CommonOptions& options)

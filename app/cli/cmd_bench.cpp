@@ -1,4 +1,5 @@
 #include "cli_common.h"
+#include "number_checks.h"
 
 #include "model/device.h"
 #include "perf/bench.h"
@@ -66,7 +67,7 @@ void addBenchCommand(CLI::App& app, Action& action)
         ->capture_default_str();
     command->add_option("--steps", options->steps, "Timed training steps")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     addCommonOptions(*command, options->common);
     command->callback([options, &action] { action = [options] { return runBench(*options); }; });
 }

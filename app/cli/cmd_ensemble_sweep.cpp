@@ -4,6 +4,7 @@
 #include "hub_arguments.h"
 #include "progress.h"
 #include "store_options.h"
+#include "number_checks.h"
 
 #include "engine/alpha_sweep_json.h"
 #include "engine/alpha_sweep_models.h"
@@ -151,7 +152,7 @@ CLI::App* addEnsembleSweepCommand(CLI::App& ensemble, Action& action)
         ->capture_default_str();
     command->add_option("--examples", options->examples,
                         "Evaluate on the first N examples of the split (0: all)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
     command->add_option("--mle", options->mle,
                         "MLE model folder (default: the run's last mle/step-* checkpoint)");
     command->add_option("--cpo", options->cpo,
@@ -159,7 +160,7 @@ CLI::App* addEnsembleSweepCommand(CLI::App& ensemble, Action& action)
     command->add_option("--device", options->device,
                         "cpu, cuda, cuda:N or auto (default: the experiment's)");
     command->add_option("--batch-size", options->batchSize, "Examples per forward pass")
-        ->check(CLI::PositiveNumber)
+        ->check(positiveNumber())
         ->capture_default_str();
     command->add_option("--seed", options->seed,
                         "Seed of the oracle samples, the same for every alpha (default: the "

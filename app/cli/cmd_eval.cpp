@@ -2,6 +2,7 @@
 
 #include "cli_common.h"
 #include "store_options.h"
+#include "number_checks.h"
 
 #include "engine/evaluation_session.h"
 #include "engine/run_catalog.h"
@@ -90,20 +91,20 @@ void addEvalCommand(CLI::App& app, Action& action)
                         "Comma-separated: mle, cpo, alpha=A (the weight-space ensemble)")
         ->capture_default_str();
     command->add_option("--examples", options->examples, "First N prompts of the split (0: all)")
-        ->check(CLI::NonNegativeNumber)
+        ->check(nonNegativeNumber())
         ->capture_default_str();
     command->add_option("--split", options->split, "Held-out prompts")
         ->check(CLI::IsMember({"validation", "test"}))
         ->capture_default_str();
     command->add_option("--temperature", options->temperature, "0: greedy")
-        ->check(CLI::NonNegativeNumber)
+        ->check(nonNegativeNumber())
         ->capture_default_str();
-    command->add_option("--top-k", options->topK, "0: no cut")->check(CLI::NonNegativeNumber);
-    command->add_option("--top-p", options->topP, "1: no cut")->check(CLI::Range(0.0, 1.0));
+    command->add_option("--top-k", options->topK, "0: no cut")->check(nonNegativeNumber());
+    command->add_option("--top-p", options->topP, "1: no cut")->check(numberBetween(0.0, 1.0));
     command->add_option("--seed", options->seed, "Sampling seed (default: the experiment's)");
     command->add_option("--max-new", options->maxNew,
                         "Token cap (default: the longest ground truth)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
     command->add_option("--device", options->device, "cpu, cuda, cuda:N or auto");
     addDbOption(*command, options->db);
     addCommonOptions(*command, options->common);

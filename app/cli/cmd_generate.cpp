@@ -1,5 +1,6 @@
 #include "cli_common.h"
 #include "hub_arguments.h"
+#include "number_checks.h"
 
 #include "engine/generation_session.h"
 #include "util/error.h"
@@ -94,16 +95,16 @@ void addGenerateCommand(CLI::App& app, Action& action)
     command->add_option("--prompt", options->prompt, "Text to continue")->required();
     command->add_option("--max-new", options->maxNew, "Most tokens to generate")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     command->add_option("--temperature", options->temperature, "0 = greedy")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
     command->add_option("--top-k", options->topK, "Keep the k likeliest tokens (0 = off)")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
     command->add_option("--top-p", options->topP, "Nucleus mass to keep, in (0, 1]")
         ->capture_default_str()
-        ->check(CLI::Range(0.0, 1.0));
+        ->check(numberBetween(0.0, 1.0));
     command->add_option("--seed", options->seed, "Sampling seed")->capture_default_str();
     command->add_option("--device", options->device, "cpu, cuda, cuda:N or auto")
         ->capture_default_str();

@@ -1,5 +1,6 @@
 #include "cli_common.h"
 #include "hub_arguments.h"
+#include "number_checks.h"
 
 #include "engine/model_logits.h"
 #include "util/error.h"
@@ -99,7 +100,7 @@ void addLogitsCommand(CLI::App& app, Action& action)
         ->capture_default_str();
     command->add_option("--top", options->top, "Without --json: logits shown per position")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     addCommonOptions(*command, options->common);
     command->callback([options, &action] { action = [options] { return runLogits(*options); }; });
 }

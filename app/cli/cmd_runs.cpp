@@ -4,6 +4,7 @@
 
 #include "cli_common.h"
 #include "store_options.h"
+#include "terminal_text.h"
 
 #include "engine/run_catalog.h"
 #include "engine/run_json.h"
@@ -122,7 +123,7 @@ void printRunTable(const std::vector<engine::RunListEntry>& runs)
         {"ID", "NAME", "STATUS", "CREATED", "FINISHED", "DURATION"}};
     for (const auto& run : runs) {
         const auto& finished = run.finishedAt;
-        rows.push_back({std::to_string(run.id), run.name, statusText(run),
+        rows.push_back({std::to_string(run.id), escapedForTerminal(run.name), statusText(run),
                         formatTime(run.createdAt),
                         finished ? formatTime(*finished) : "-",
                         finished ? formatDuration(*finished - run.createdAt) : "-"});
@@ -150,7 +151,7 @@ int runList(const RunsOptions& options)
 
 void printRunDetails(const RunRecord& run)
 {
-    std::cout << "run " << run.id << ": " << run.name << " ("
+    std::cout << "run " << run.id << ": " << escapedForTerminal(run.name) << " ("
               << store::statusName(run.status) << ")\n";
     std::cout << "  created     " << formatTime(run.createdAt) << '\n';
     if (run.finishedAt)
@@ -161,12 +162,13 @@ void printRunDetails(const RunRecord& run)
     if (run.parentRunId)
         std::cout << "  parent run  " << *run.parentRunId << '\n';
     if (!run.tags.empty())
-        std::cout << "  tags        " << joined(run.tags, ", ") << '\n';
+        std::cout << "  tags        " << escapedForTerminal(joined(run.tags, ", ")) << '\n';
     if (run.ownerPid)
         std::cout << "  owner       pid " << *run.ownerPid
-                  << (run.ownerHost.empty() ? "" : " on " + run.ownerHost) << '\n';
+                  << escapedForTerminal(run.ownerHost.empty() ? "" : " on " + run.ownerHost)
+                  << '\n';
     if (!run.error.empty())
-        std::cout << "  error       " << run.error << '\n';
+        std::cout << "  error       " << escapedForTerminal(run.error) << '\n';
 }
 
 void printSeriesTable(const std::vector<engine::SeriesSummary>& series)
@@ -231,7 +233,8 @@ int runDelete(const DeleteOptions& options)
     applyCommonOptions(options.common);
     engine::RunCatalog catalog(storePath(options.db));
     const auto run = catalog.requireDeletable(options.runId);
-    const std::string what = "run " + std::to_string(run.id) + " (" + run.name + ", "
+    const std::string what = "run " + std::to_string(run.id) + " ("
+                             + escapedForTerminal(run.name) + ", "
                              + std::string(store::statusName(run.status)) + ")";
     if (!options.yes)
         throw Error("not deleting " + what + " with its metrics, samples and alerts: "

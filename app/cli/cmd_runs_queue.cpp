@@ -5,6 +5,7 @@
 #include "cli_common.h"
 #include "run_execution.h"
 #include "store_options.h"
+#include "terminal_text.h"
 
 #include "engine/run_grid.h"
 #include "engine/run_host.h"
@@ -37,7 +38,7 @@ void printPlan(const std::vector<engine::QueuedRun>& queue, bool json)
         return;
     }
     for (std::size_t i = 0; i < queue.size(); ++i)
-        std::cout << std::setw(3) << i + 1 << "  " << queue[i].name
+        std::cout << std::setw(3) << i + 1 << "  " << escapedForTerminal(queue[i].name)
                   << (queue[i].config ? "" : "\n    invalid: " + queue[i].error) << '\n';
 }
 

@@ -1,4 +1,5 @@
 #include "cli_common.h"
+#include "number_checks.h"
 
 #include "tokenize/sentencepiece_tokenizer.h"
 #include "tokenize/tokenizer.h"
@@ -54,7 +55,7 @@ void addTrainTokenizerCommand(CLI::App& app, Action& action)
     command->add_option("--character-coverage", options->characterCoverage,
                         "Share of characters with pieces of their own")
         ->capture_default_str()
-        ->check(CLI::Range(0.9, 1.0));
+        ->check(numberBetween(0.9, 1.0));
     command->add_option("--seed", options->seed, "Seed of SentencePiece's sampling")
         ->capture_default_str();
     addCommonOptions(*command, options->common);

@@ -2,6 +2,7 @@
 
 #include "cli_common.h"
 #include "progress.h"
+#include "number_checks.h"
 
 #include "engine/event_codec.h"
 #include "util/log.h"
@@ -177,7 +178,7 @@ void addStepsScaleOption(CLI::App& command, double& factor)
 {
     command.add_option("--steps-scale", factor,
                        "Multiply every phase's step counts, e.g. 0.1 for a quick try")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
 }
 
 } // namespace cpo::cli

@@ -1,11 +1,10 @@
 #include "engine/experiment.h"
 
+#include "util/bounded_read.h"
 #include "util/error.h"
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
 // JSON with comments: how experiment, queue and judge files are read.
@@ -15,12 +14,8 @@ using nlohmann::json;
 
 json readJsonWithComments(const std::filesystem::path& file)
 {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw Error(file.string() + ": cannot open the file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parseJsonWithComments(text.str(), file.string());
+    return parseJsonWithComments(readBoundedFile(file, kMaxConfigFileBytes, "JSON input file"),
+                                 file.string());
 }
 
 json parseJsonWithComments(std::string_view text, std::string_view source)

@@ -3,6 +3,7 @@
 #include "engine/run_owner.h"
 #include "store/export.h"
 #include "store/run_store.h"
+#include "store/schema.h"
 #include "util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -12,9 +13,27 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A store of an older schema (or an empty file) is migrated first through a short-lived
+// read-write connection: a read-only one cannot, and telling the user to run a `cpo runs`
+// command from a `cpo runs` command helps nobody.
+void migrateIfOlder(const fs::path& db)
+{
+    if (store::Database(db, store::OpenMode::ReadOnly).userVersion() >= store::kSchemaVersion)
+        return;
+    try {
+        store::RunStore migrated(db, store::OpenMode::ReadWrite);
+    } catch (const Error& e) {
+        throw Error(std::string(e.what()) + " (the store needs migrating to schema version "
+                    + std::to_string(store::kSchemaVersion) + " before it can be read; if its "
+                    + "folder is read-only, copy it somewhere writable and pass --db COPY)");
+    }
+}
+
 store::RunStore openExisting(const fs::path& db, store::OpenMode mode)
 {
     requireRunStore(db);
+    if (mode == store::OpenMode::ReadOnly)
+        migrateIfOlder(db);
     return store::RunStore(db, mode);
 }
 

@@ -1,5 +1,6 @@
 #include "engine/run_grid.h"
 
+#include "engine/experiment_limits.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -33,9 +34,18 @@ std::vector<std::vector<std::string>> gridPoints(const json& grid, const std::st
     std::vector<std::vector<std::string>> points{{}};
     if (!grid.is_object() || grid.empty())
         throw Error(source + ": \"grid\" must be an object of \"key.path\": [values, ...]");
+    // Counted before any is built: a grid of 10^8 combinations is refused, not allocated.
+    std::int64_t combinations = 1;
     for (const auto& [key, values] : grid.items()) {
         if (!values.is_array() || values.empty())
             throw Error(source + ": grid." + key + " must be a non-empty array of values");
+        combinations *= static_cast<std::int64_t>(values.size());
+        if (combinations > kMaxQueueRuns)
+            throw Error(source + ": the grid has more than " + std::to_string(kMaxQueueRuns) +
+                        " combinations (at grid." + key + "), the most a queue may run; "
+                        "split it into several queue files");
+    }
+    for (const auto& [key, values] : grid.items()) {
         std::vector<std::vector<std::string>> next;
         for (const auto& point : points)
             for (const auto& value : values) {
@@ -107,6 +117,10 @@ std::vector<QueuedRun> loadQueue(const std::filesystem::path& file)
         const json& listed = queue["runs"];
         if (!listed.is_array())
             throw Error(source + ": \"runs\" must be an array of {\"name\", \"set\"}");
+        if (static_cast<std::int64_t>(runs.size() + listed.size()) > kMaxQueueRuns)
+            throw Error(source + ": " + std::to_string(runs.size() + listed.size()) +
+                        " runs, more than the " + std::to_string(kMaxQueueRuns) +
+                        " a queue may run; split it into several queue files");
         for (std::size_t i = 0; i < listed.size(); ++i) {
             const std::string where = source + ": runs[" + std::to_string(i) + "]";
             const json& entry = listed[i];
@@ -120,6 +134,7 @@ std::vector<QueuedRun> loadQueue(const std::filesystem::path& file)
     }
     if (runs.empty())
         throw Error(source + ": nothing to queue; the \"runs\" list is empty");
+
     return runs;
 }
 

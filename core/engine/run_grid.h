@@ -32,7 +32,8 @@ struct QueuedRun {
 // The grid's keys vary in alphabetical order, the last fastest; a grid run is named after the
 // experiment and its values ("demo-oracle cpo.beta=1 cpo.k=2"). An override that does not make
 // a valid experiment gives a run with an error rather than failing the whole queue; a queue
-// file that cannot be read or has neither grid nor runs throws cpo::Error naming the file.
+// file that cannot be read, has neither grid nor runs, or asks for more than kMaxQueueRuns
+// runs (engine/experiment_limits.h) throws cpo::Error naming the file.
 std::vector<QueuedRun> loadQueue(const std::filesystem::path& file);
 
 } // namespace cpo::engine

@@ -1,8 +1,10 @@
 #include "engine/run_recorder.h"
 
 #include "engine/run_owner.h"
+#include "util/log.h"
 #include "util/version.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <thread>
@@ -159,10 +161,27 @@ void RunRecorder::recordSampleSet(const DecodedSampleSet& decoded)
 
 void RunRecorder::finish(const RunSummary& summary)
 {
-    m_metrics.flush();
-    m_store.updateRunStatus(m_runId, statusOf(summary.outcome),
-                            summary.outcome == RunOutcome::Finished ? "" : summary.message);
-    m_store.clearOwner(m_runId);
+    // A full disk must not leave the row `running`: metrics that cannot be stored are dropped
+    // (and said so), and the outcome is still stamped if the row's page has room for it.
+    auto logger = log::get("run");
+    std::string message = summary.outcome == RunOutcome::Finished ? "" : summary.message;
+    try {
+        m_metrics.flush();
+    } catch (const std::exception& e) {
+        const auto lost = fmt::format("{} metric points could not be stored: {}",
+                                      m_metrics.pending(), e.what());
+        logger->error("run {}: {}", m_runId, lost);
+        m_metrics.discard();
+        message += (message.empty() ? "" : "; ") + lost;
+    }
+    try {
+        m_store.updateRunStatus(m_runId, statusOf(summary.outcome), message);
+        m_store.clearOwner(m_runId);
+    } catch (const std::exception& e) {
+        logger->error("run {}: its outcome ({}) could not be recorded: {}; the run list shows "
+                      "it abandoned once this process has exited",
+                      m_runId, toString(summary.outcome), e.what());
+    }
 }
 
 } // namespace cpo::engine

@@ -31,7 +31,8 @@ public:
     std::int64_t runId() const { return m_runId; }
     void record(const RunEvent& event);
     // Flushes the metrics, stamps the outcome (and its message, unless it finished) and
-    // releases the row.
+    // releases the row. Never throws: a store that is full or gone is logged, the metrics
+    // that could not be stored are named in the message, and the caller still reports.
     void finish(const RunSummary& summary);
 
 private:

@@ -1,6 +1,7 @@
 #include "engine/run_session.h"
 
 #include "engine/phase_options.h"
+#include "engine/experiment_limits.h"
 #include "engine/hub_source.h"
 #include "engine/prepared_data.h"
 #include "engine/run_evaluation.h"
@@ -14,6 +15,7 @@
 #include "util/error.h"
 
 #include <c10/util/Exception.h>
+#include <fmt/format.h>
 
 #include <chrono>
 #include <cmath>
@@ -64,11 +66,17 @@ RunOutcome outcomeOf(train::PhaseOutcome phase)
     return RunOutcome::Failed;
 }
 
-std::int64_t scaled(std::int64_t value, double factor)
+// value × factor, computed in double: an int64 product would wrap (1e18 gave 1 step).
+std::int64_t scaled(std::int64_t value, double factor, std::string_view field)
 {
     if (value <= 0)
         return value;
-    return std::max<std::int64_t>(1, std::llround(static_cast<double>(value) * factor));
+    const double product = static_cast<double>(value) * factor;
+    if (!(product <= kMaxCount))
+        throw Error(fmt::format("--steps-scale {:g}: {} would be {} × {:g} = {:.3g}, beyond the "
+                                "{:.0e} a phase may count; use a smaller factor",
+                                factor, field, value, factor, product, kMaxCount));
+    return std::max<std::int64_t>(1, std::llround(product));
 }
 
 } // namespace
@@ -264,18 +272,20 @@ void scaleSteps(ExperimentConfig& config, double factor)
         throw Error("--steps-scale must be > 0");
     if (config.mle) {
         auto& mle = *config.mle;
-        mle.steps = scaled(mle.steps, factor);
-        mle.optimizer.warmupSteps = std::min(scaled(mle.optimizer.warmupSteps, factor), mle.steps);
-        mle.evalEvery = scaled(mle.evalEvery, factor);
-        mle.checkpointEvery = scaled(mle.checkpointEvery, factor);
+        mle.steps = scaled(mle.steps, factor, "mle.steps");
+        mle.optimizer.warmupSteps = std::min(
+            scaled(mle.optimizer.warmupSteps, factor, "mle.warmup_steps"), mle.steps);
+        mle.evalEvery = scaled(mle.evalEvery, factor, "mle.eval_every");
+        mle.checkpointEvery = scaled(mle.checkpointEvery, factor, "mle.checkpoint_every");
     }
     if (config.cpo) {
         auto& cpo = *config.cpo;
-        cpo.steps = scaled(cpo.steps, factor);
-        cpo.optimizer.warmupSteps = std::min(scaled(cpo.optimizer.warmupSteps, factor), cpo.steps);
-        cpo.samplesEvery = scaled(cpo.samplesEvery, factor);
-        cpo.checkpointEvery = scaled(cpo.checkpointEvery, factor);
-        cpo.evalEvery = scaled(cpo.evalEvery, factor);
+        cpo.steps = scaled(cpo.steps, factor, "cpo.steps");
+        cpo.optimizer.warmupSteps = std::min(
+            scaled(cpo.optimizer.warmupSteps, factor, "cpo.warmup_steps"), cpo.steps);
+        cpo.samplesEvery = scaled(cpo.samplesEvery, factor, "cpo.samples_every");
+        cpo.checkpointEvery = scaled(cpo.checkpointEvery, factor, "cpo.checkpoint_every");
+        cpo.evalEvery = scaled(cpo.evalEvery, factor, "cpo.eval_every");
     }
     if (config.eval)
         config.eval->every = scaled(config.eval->every, factor);

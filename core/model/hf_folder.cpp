@@ -178,6 +178,11 @@ private:
         if (!value.is_floating_point())
             throw Error(where + "tensor '" + key + "' has dtype "
                         + c10::toString(value.scalar_type()) + "; weights must be floating-point");
+        // NaN weights would run, giving null logits and "!!!!!" text: refuse them by name.
+        if (!torch::isfinite(value).all().item<bool>())
+            throw Error(where + "tensor '" + key + "' holds NaN or infinite values: the file is "
+                        "damaged or the training that wrote it diverged (use an earlier "
+                        "checkpoint)");
         if (tiedHead) {
             m_tiedHead = value; // compared with the embedding once that is loaded
             return;

@@ -1,5 +1,6 @@
 #include "model/model_config.h"
 
+#include "util/bounded_read.h"
 #include "util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -106,8 +107,9 @@ ModelConfig gpt2FromJson(const json& j)
     c.maxPositions = field<std::int64_t>(j, "n_positions", field<std::int64_t>(j, "n_ctx", 1024));
     c.normEps = field<double>(j, "layer_norm_epsilon", 1e-5);
     c.tieWordEmbeddings = field<bool>(j, "tie_word_embeddings", true);
-    c.bosTokenId = optionalId(j, "bos_token_id", 50256);
-    c.eosTokenId = optionalId(j, "eos_token_id", 50256);
+    // GPT-2's <|endoftext|> is its last token (50256 of 50257): so for any vocabulary.
+    c.bosTokenId = optionalId(j, "bos_token_id", c.vocabSize - 1);
+    c.eosTokenId = optionalId(j, "eos_token_id", c.vocabSize - 1);
     const auto activation = field<std::string>(j, "activation_function", "gelu_new");
     if (activation != "gelu_new") {
         fail("activation_function \"" + activation +
@@ -215,6 +217,10 @@ void ModelConfig::validate() const
                                    std::pair{"eos_token_id", eosTokenId}}) {
         if (id && *id < 0)
             fail(std::string(name) + " must not be negative, got " + std::to_string(*id));
+        if (id && *id >= vocabSize)
+            fail(std::string(name) + " " + std::to_string(*id) + " is outside the vocabulary of "
+                 + std::to_string(vocabSize) + " tokens (ids 0.." + std::to_string(vocabSize - 1)
+                 + ")");
     }
 }
 
@@ -285,12 +291,10 @@ nlohmann::json configToJson(const ModelConfig& c)
 
 ModelConfig readConfigFile(const std::filesystem::path& configJson)
 {
-    std::ifstream in(configJson);
-    if (!in)
-        throw Error("cannot open " + configJson.string());
+    const auto text = readBoundedFile(configJson, kMaxConfigFileBytes, "model config file");
     json j;
     try {
-        j = json::parse(in);
+        j = json::parse(text);
     } catch (const json::exception& e) {
         throw Error(configJson.string() + ": not valid JSON (" + e.what() + ")");
     }

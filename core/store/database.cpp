@@ -5,6 +5,9 @@
 
 #include <sqlite3.h>
 
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <utility>
 
 namespace cpo::store {
@@ -16,6 +19,30 @@ std::string fileOf(sqlite3* db)
     return name ? name : "?";
 }
 
+// A read-only connection to a WAL store needs its -shm file, which SQLite cannot create in a
+// read-only folder ("unable to open database file"). Without a -wal file no writer can be
+// active there and every commit is in the main file, so it may be read as immutable.
+bool readableOnlyAsImmutable(const std::filesystem::path& file)
+{
+    const auto folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    std::error_code error;
+    return ::access(folder.c_str(), W_OK) != 0
+        && !std::filesystem::exists(file.string() + "-wal", error);
+}
+
+// file:PATH?immutable=1, with the characters a URI path cannot hold percent-encoded.
+std::string immutableUri(const std::filesystem::path& file)
+{
+    std::string uri = "file:";
+    for (const char c : std::filesystem::absolute(file).string()) {
+        if (c == '%' || c == '?' || c == '#')
+            uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+        else
+            uri += c;
+    }
+    return uri + "?immutable=1";
+}
+
 } // namespace
 
 Database::Database(const std::filesystem::path& file, OpenMode mode,
@@ -24,10 +51,15 @@ Database::Database(const std::filesystem::path& file, OpenMode mode,
 {
     // NOMUTEX: a connection is never used by two threads at once (see the header), so
     // SQLite's per-call locking would be pure overhead on the metric insert path.
-    const int flags = SQLITE_OPEN_NOMUTEX
+    int flags = SQLITE_OPEN_NOMUTEX
         | (mode == OpenMode::ReadWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                        : SQLITE_OPEN_READONLY);
-    if (sqlite3_open_v2(m_file.c_str(), &m_db, flags, nullptr) != SQLITE_OK) {
+    std::string name = m_file;
+    if (mode == OpenMode::ReadOnly && readableOnlyAsImmutable(file)) {
+        name = immutableUri(file);
+        flags |= SQLITE_OPEN_URI;
+    }
+    if (sqlite3_open_v2(name.c_str(), &m_db, flags, nullptr) != SQLITE_OK) {
         const std::string reason = m_db ? sqlite3_errmsg(m_db) : "out of memory";
         sqlite3_close_v2(m_db);
         m_db = nullptr;

@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <ostream>
 #include <string_view>
@@ -63,11 +65,14 @@ void writeFile(const std::filesystem::path& file, Write write)
     partial += ".partial";
     try {
         std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-        if (out)
-            write(out);
+        if (!out) // errno says why: no such folder, permission denied, a read-only disk
+            throw Error("cannot write " + file.string() + ": " + std::strerror(errno));
+        write(out);
+        errno = 0;
         out.close();
         if (!out)
-            throw Error("cannot write " + file.string());
+            throw Error("cannot write " + file.string() + ": "
+                        + (errno ? std::strerror(errno) : "the write failed (is the disk full?)"));
         std::error_code error;
         std::filesystem::rename(partial, file, error);
         if (error)

@@ -35,6 +35,8 @@ public:
     // transaction rolled back, nothing was half written) and the error is thrown.
     void flush();
     std::size_t pending() const { return m_buffer.size(); }
+    // Drops the waiting rows (after a flush failed for good, e.g. a full disk).
+    void discard() { m_buffer.clear(); }
 
 private:
     RunStore& m_store;

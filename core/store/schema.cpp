@@ -277,7 +277,15 @@ void migrate(Database& db, int targetVersion)
             throw Error("run store " + db.file() + ": schema version " + std::to_string(current)
                         + " is not one CPO Studio writes");
         const Migration& migration = kMigrations.at(static_cast<std::size_t>(current));
-        db.execute(migration.sql);
+        try {
+            db.execute(migration.sql);
+        } catch (const Error& e) {
+            // e.g. "duplicate column name": the tables are newer than the version mark says.
+            throw Error("run store " + db.file() + " is marked schema version "
+                        + std::to_string(current) + " but its tables do not match it, so it "
+                        + "cannot be migrated (" + e.what() + "); it was changed outside CPO "
+                        + "Studio: restore a backup of it");
+        }
         Statement upsert(db, kUpsertCompatibleSql);
         upsert.bindInt64(1, migration.compatibleVersion);
         upsert.run();

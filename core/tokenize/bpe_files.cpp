@@ -1,12 +1,12 @@
 #include "tokenize/bpe_files.h"
 
+#include "util/bounded_read.h"
 #include "util/error.h"
 #include "util/log.h"
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <sstream>
+#include <limits>
 #include <optional>
 
 namespace cpo::tokenize {
@@ -25,13 +25,7 @@ std::string quoted(const fs::path& path)
 
 std::string readFile(const fs::path& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw Error("cannot open tokenizer file " + quoted(path)
-                    + ": check that it exists and is readable");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return std::move(text).str();
+    return readBoundedFile(path, kMaxTokenizerFileBytes, "tokenizer file");
 }
 
 json parseJson(const fs::path& path)
@@ -42,6 +36,22 @@ json parseJson(const fs::path& path)
         throw Error("tokenizer file " + quoted(path) + " is not valid JSON (" + e.what()
                     + "); re-download it or check that it is not truncated");
     }
+}
+
+// An id as the JSON holds it, checked before it narrows to TokenId: 2^32 + 60000 must not
+// read as 60000, nor 10^15 as a negative number.
+TokenId tokenIdOf(const json& id, const fs::path& path, const std::string& where,
+                  const std::string& token)
+{
+    constexpr auto kLargest = std::numeric_limits<TokenId>::max();
+    const bool fits = id.is_number_unsigned()
+        ? id.get<std::uint64_t>() <= std::uint64_t(kLargest)
+        : id.get<std::int64_t>() >= std::numeric_limits<TokenId>::min()
+            && id.get<std::int64_t>() <= kLargest;
+    if (!fits)
+        throw Error(quoted(path) + ": " + where + " gives '" + token + "' the id " + id.dump()
+                    + ", far beyond any vocabulary; the file is damaged");
+    return static_cast<TokenId>(id.get<std::int64_t>());
 }
 
 std::unordered_map<std::string, TokenId> vocabFromJson(const json& object, const fs::path& path,
@@ -55,7 +65,7 @@ std::unordered_map<std::string, TokenId> vocabFromJson(const json& object, const
         if (!id.is_number_integer())
             throw Error(quoted(path) + ": " + where + " maps '" + token
                         + "' to a non-integer id " + id.dump());
-        vocab.emplace(token, id.get<TokenId>());
+        vocab.emplace(token, tokenIdOf(id, path, where, token));
     }
     return vocab;
 }
@@ -173,7 +183,8 @@ std::vector<SpecialToken> addedTokens(const json& root, const fs::path& path)
             || !added.contains("content") || !added["content"].is_string())
             throw Error(quoted(path) + ": each added_tokens entry needs an integer \"id\" and a "
                         + "string \"content\", got " + added.dump());
-        tokens.push_back({added["content"].get<std::string>(), added["id"].get<TokenId>()});
+        const auto content = added["content"].get<std::string>();
+        tokens.push_back({content, tokenIdOf(added["id"], path, "added_tokens", content)});
     }
     return tokens;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <string>
 #include <mutex>
 #include <queue>
 
@@ -154,11 +155,26 @@ void ByteLevelBpe::buildVocabulary(const BpeModelData& data)
     for (const SpecialToken& special : data.specialTokens)
         checkId(special.content, special.id);
     m_idToBytes.resize(std::size_t(maxId + 1));
-    for (const auto& [token, id] : data.vocab)
+    // Two tokens of one id would decode alike and the later would silently win.
+    std::vector<const std::string*> holder(m_idToBytes.size(), nullptr);
+    const auto claim = [&](const std::string& token, TokenId id) {
+        if (const std::string* other = holder[std::size_t(id)]; other && *other != token)
+            throw Error(m_source + ": the tokens '" + *other + "' and '" + token
+                        + "' both have the id " + std::to_string(id)
+                        + "; each token needs its own id (the file is damaged)");
+        holder[std::size_t(id)] = &token;
+    };
+    for (const auto& [token, id] : data.vocab) {
+        claim(token, id);
         m_idToBytes[id] = vocabSpellingToBytes(token);
-    // Special tokens decode to the text that spells them, never through the byte alphabet.
-    for (const SpecialToken& special : data.specialTokens)
+    }
+    // Special tokens decode to the text that spells them, never through the byte alphabet;
+    // one may take a vocabulary entry's id (HF lists <|endoftext|> in both), not another's.
+    std::fill(holder.begin(), holder.end(), nullptr);
+    for (const SpecialToken& special : data.specialTokens) {
+        claim(special.content, special.id);
         m_idToBytes[special.id] = special.content;
+    }
     for (int byte = 0; byte < 256; ++byte) {
         const std::string spelling = bytesToVocabSpelling(std::string(1, char(byte)));
         const auto it = data.vocab.find(spelling);

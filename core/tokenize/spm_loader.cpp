@@ -33,6 +33,8 @@ std::vector<fs::path> candidatePaths()
     if (!error) {
         paths.push_back(exe.parent_path() / kModuleName);
         paths.push_back(exe.parent_path().parent_path() / "lib" / kModuleName);
+        // Where the Debian package installs it (/usr/lib/cpo-studio, packaging/).
+        paths.push_back(exe.parent_path().parent_path() / "lib" / "cpo-studio" / kModuleName);
     }
     return paths;
 }

@@ -11,6 +11,7 @@
 #include "engine/run_grid.h"
 #include "engine/run_host.h"
 #include "engine/run_owner.h"
+#include "engine/run_recorder.h"
 #include "engine/run_resume.h"
 #include "engine/run_session.h"
 #include "oracle/oracle_task.h"
@@ -209,6 +210,7 @@ private Q_SLOTS:
     void hostRunLandsInTheStoreAsCpoRunDoes();
     void configFieldsReachTheTrainers();
     void generationSessionGeneratesAsCpoGenerateDoes();
+    void fullStoreStillRecordsTheFailure();
 };
 
 void TestEngine::pauseWaitsBetweenStepsAndCancelEndsTheRun()
@@ -697,6 +699,39 @@ void TestEngine::generationSessionGeneratesAsCpoGenerateDoes()
     QCOMPARE(stopped.tokens, std::vector<std::int32_t>(expected.begin(), expected.begin() + 3));
     // An empty prompt starts from the tokenizer's BOS.
     QCOMPARE(session.encodePrompt(""), std::vector<std::int32_t>{50256});
+// A disk that fills up mid-run (SQLite's max_page_count stands in for one): the metrics that
+// cannot be stored are given up, but the run is marked failed with the reason, not left
+// `running`, and finishing never throws, so `cpo run` still prints its summary.
+void TestEngine::fullStoreStillRecordsTheFailure()
+{
+    QTemporaryDir dir;
+    RunStore store(fs::path(dir.filePath("runs.db").toStdString()));
+    const auto runId =
+        cpo::engine::createRunRow(store, tinyOracle(1), fs::path(dir.path().toStdString()));
+    cpo::engine::RunRecorder recorder(store, runId);
+    store.database().execute("PRAGMA max_page_count = 1"); // no page beyond those it has
+    recorder.record(cpo::engine::PhaseStarted{"mle", 100'000});
+    std::string failure;
+    try {
+        for (std::int64_t step = 1; step <= 100'000; ++step)
+            recorder.record(cpo::train::StepMetrics{step, 2.5, 1e-3, 0.5, 1000.0, 0.01, 1.0});
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    QVERIFY2(failure.find("full") != std::string::npos, failure.c_str());
+
+    cpo::engine::RunSummary summary;
+    summary.outcome = cpo::engine::RunOutcome::Failed;
+    summary.message = failure;
+    recorder.finish(summary); // must not throw although the metrics still cannot be stored
+
+    const auto run = store.getRun(runId);
+    QVERIFY(run.has_value());
+    QCOMPARE(run->status, RunStatus::Failed);
+    QVERIFY2(run->error.find("full") != std::string::npos, run->error.c_str());
+    QVERIFY2(run->error.find("metric points could not be stored") != std::string::npos,
+             run->error.c_str());
+    QVERIFY(!run->ownerPid.has_value());
 }
 
 QTEST_GUILESS_MAIN(TestEngine)
