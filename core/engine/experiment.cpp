@@ -4,6 +4,7 @@
 #include "engine/hub_source.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/json_parse.h"
 
 #include <nlohmann/json.hpp>
 
@@ -686,7 +687,7 @@ std::string_view toString(SamplerKind kind)
 json parseJsonWithComments(std::string_view text, std::string_view source)
 {
     try {
-        return json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+        return parseJsonBounded(text, source, {.allowExceptions = true, .ignoreComments = true});
     } catch (const json::parse_error& e) {
         // what() starts with "[json.exception.parse_error.101] ", noise to a user.
         std::string message = e.what();
@@ -755,9 +756,12 @@ void applyOverride(json& document, std::string_view assignment)
         throw fail("expected key.path=value, e.g. mle.lr=3e-4");
     const auto keyPath = assignment.substr(0, equals);
     const auto valueText = assignment.substr(equals + 1);
-    json value = json::parse(valueText, nullptr, /*allow_exceptions=*/false);
-    if (value.is_discarded())
-        value = std::string(valueText);
+    json value;
+    try {
+        value = parseJsonBounded(valueText, "--set " + std::string(keyPath));
+    } catch (const json::parse_error&) {
+        value = std::string(valueText); // not JSON: the text itself, as in sampler=bn
+    }
 
     // Split first, so a malformed path leaves the document untouched.
     std::vector<std::string> keys;

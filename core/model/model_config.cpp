@@ -1,6 +1,7 @@
 #include "model/model_config.h"
 
 #include "util/error.h"
+#include "util/json_parse.h"
 
 #include <nlohmann/json.hpp>
 
@@ -290,7 +291,7 @@ ModelConfig readConfigFile(const std::filesystem::path& configJson)
         throw Error("cannot open " + configJson.string());
     json j;
     try {
-        j = json::parse(in);
+        j = parseJsonBounded(in, configJson.string());
     } catch (const json::exception& e) {
         throw Error(configJson.string() + ": not valid JSON (" + e.what() + ")");
     }
