@@ -668,7 +668,7 @@ void TestCpo::resumeIsExact()
     const auto all = task.examples(data::Split::Train);
     const std::vector<data::TokenizedExample> trainSet(all.begin(), all.begin() + 8);
     auto options = smallCpo(6, task.eosId());
-    options.sampler.mixWeights = mixWeights;
+    std::copy(mixWeights.begin(), mixWeights.end(), options.sampler.mixWeights.begin());
     options.batchSize = 4;
     options.checkpointEvery = 3;
     options.metricsEvery = 1;

@@ -396,7 +396,6 @@ void TestSafety::killedCpoRunResumesBitForBit()
     const auto arguments = [&](const QString& name, const QStringList& extra) {
         return QStringList{"run", cpo::test::sourceDir() + "/experiments/demo-oracle.json",
                            "--set", "device=cpu",
-                           "--set", "threads=1",
                            "--set", "dataset.oracle.train_examples=32",
                            "--set", "dataset.oracle.validation_examples=8",
                            "--set", "dataset.oracle.test_examples=8",
@@ -407,7 +406,6 @@ void TestSafety::killedCpoRunResumesBitForBit()
                            "--set", "cpo.checkpoint_every=3",
                            "--set", "cpo.eval_every=0",
                            "--set", "cpo.samples_every=0",
-                           "--set", "cpo.mix_weights={\"an\":0,\"bn\":1,\"mn\":1,\"tn\":1}",
                            "--db", m_dir.filePath(name + ".sqlite"),
                            "--out", m_dir.filePath(name)} +
                extra;
