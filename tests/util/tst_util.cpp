@@ -76,8 +76,8 @@ private Q_SLOTS:
                    std::string(static_cast<std::size_t>(depth), ']');
         };
         // As deep as allowed: read as nlohmann reads it.
-        QCOMPARE(cpo::parseJsonBounded(nested(cpo::kMaxJsonDepth), "ok.json"),
-                 nlohmann::json::parse(nested(cpo::kMaxJsonDepth)));
+        QVERIFY(cpo::parseJsonBounded(nested(cpo::kMaxJsonDepth), "ok.json") ==
+                nlohmann::json::parse(nested(cpo::kMaxJsonDepth)));
         // One deeper, or 1 000 000 deep without the closing half: a clear error naming the
         // source, no crash.
         for (const auto& text : {nested(cpo::kMaxJsonDepth + 1), std::string(1000000, '[')}) {
