@@ -4,6 +4,7 @@
 #include "model/hf_folder.h"
 #include "model/model_config.h"
 #include "util/error.h"
+#include "util/json_parse.h"
 #include "util/log.h"
 
 #include <fstream>
@@ -26,7 +27,7 @@ nlohmann::json readJsonFile(const std::string& path)
     if (!in)
         throw Error(path + ": cannot open the model config file");
     try {
-        return nlohmann::json::parse(in);
+        return parseJsonBounded(in, path);
     } catch (const nlohmann::json::parse_error& e) {
         throw Error(path + ": not valid JSON: " + e.what());
     }

@@ -1,5 +1,6 @@
 // `cpo runs resume ID`: continues a stopped, failed, abandoned or queued run in its own row,
-// from the last checkpoint its store recorded, so its series have every step exactly once.
+// from the newest intact checkpoint its store recorded (or --from-step's), so its series have
+// every step exactly once.
 
 #include "cli_common.h"
 #include "run_execution.h"
@@ -17,6 +18,7 @@ struct ResumeOptions {
     CommonOptions common;
     std::string db;
     std::int64_t runId = 0;
+    std::string fromStep;
     bool events = false;
 };
 
@@ -29,7 +31,7 @@ int runResume(const ResumeOptions& options)
     engine::RunHost host(dbPath);
     showRuns(host, options.events);
     InterruptGuard interrupt(host);
-    const auto summary = host.resume(options.runId);
+    const auto summary = host.resume(options.runId, options.fromStep);
     if (summary.alreadyComplete) {
         printJson({{"run_id", summary.runId}, {"status", "finished"}, {"db", dbPath.string()},
                    {"resumed", summary.resumedFrom}});
@@ -45,8 +47,12 @@ void addResumeCommand(CLI::App& runs, Action& action)
     auto options = std::make_shared<ResumeOptions>();
     auto* command = runs.add_subcommand(
         "resume", "Continue a stopped, failed, abandoned (its process died) or queued run from "
-                  "its last checkpoint, in the same row; ends with one JSON summary line");
+                  "its newest intact checkpoint, in the same row; ends with one JSON summary "
+                  "line");
     addRunIdArgument(*command, options->runId);
+    command->add_option("--from-step", options->fromStep,
+                        "Resume from the checkpoint of this step (N, or mle:N / cpo:N) instead "
+                        "of the newest intact one; `cpo runs show ID` lists them");
     addDbOption(*command, options->db);
     addEventsFlag(*command, options->events);
     addCommonOptions(*command, options->common);

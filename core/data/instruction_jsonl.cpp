@@ -2,6 +2,7 @@
 
 #include "data/utf8.h"
 #include "util/error.h"
+#include "util/json_parse.h"
 #include "util/log.h"
 #include "util/mapped_file.h"
 
@@ -74,9 +75,12 @@ ParsedLine parseLine(std::string_view line, const InstructionJsonlOptions& optio
         return {std::nullopt, fmt::format("invalid UTF-8 at byte {}", *bad + 1), std::nullopt};
     json record;
     try {
-        record = json::parse(line);
+        record = parseJsonBounded(line, "the line");
     } catch (const json::parse_error& e) {
         return {std::nullopt, describeParseError(e), std::nullopt};
+    } catch (const Error&) {
+        return {std::nullopt, fmt::format("JSON nested more than {} levels deep", kMaxJsonDepth),
+                std::nullopt};
     }
     if (!record.is_object())
         return {std::nullopt, fmt::format("not a JSON object (a {})", record.type_name()),

@@ -1,6 +1,7 @@
 #include "engine/experiment.h"
 
 #include "util/error.h"
+#include "util/json_parse.h"
 
 #include <nlohmann/json.hpp>
 
@@ -24,9 +25,12 @@ void applyOverride(json& document, std::string_view assignment)
         throw fail("expected key.path=value, e.g. mle.lr=3e-4");
     const auto keyPath = assignment.substr(0, equals);
     const auto valueText = assignment.substr(equals + 1);
-    json value = json::parse(valueText, nullptr, /*allow_exceptions=*/false);
-    if (value.is_discarded())
-        value = std::string(valueText);
+    json value;
+    try {
+        value = parseJsonBounded(valueText, "--set " + std::string(keyPath));
+    } catch (const json::parse_error&) {
+        value = std::string(valueText); // not JSON: the text itself, as in sampler=bn
+    }
 
     // Split first, so a malformed path leaves the document untouched.
     std::vector<std::string> keys;

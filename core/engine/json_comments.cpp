@@ -2,6 +2,7 @@
 
 #include "util/bounded_read.h"
 #include "util/error.h"
+#include "util/json_parse.h"
 
 #include <nlohmann/json.hpp>
 
@@ -21,7 +22,7 @@ json readJsonWithComments(const std::filesystem::path& file)
 json parseJsonWithComments(std::string_view text, std::string_view source)
 {
     try {
-        return json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+        return parseJsonBounded(text, source, {.allowExceptions = true, .ignoreComments = true});
     } catch (const json::parse_error& e) {
         // what() starts with "[json.exception.parse_error.101] ", noise to a user.
         std::string message = e.what();

@@ -5,6 +5,7 @@
 #include "store/run_store.h"
 #include "store/schema.h"
 #include "util/error.h"
+#include "util/json_parse.h"
 
 #include <nlohmann/json.hpp>
 
@@ -41,7 +42,8 @@ store::RunStore openExisting(const fs::path& db, store::OpenMode mode)
 // written by any build reads, and an experiment without a CPO phase leaves them empty.
 void readCpoSettings(const std::string& experimentJson, RunListEntry& entry)
 {
-    const auto experiment = nlohmann::json::parse(experimentJson, nullptr, false);
+    const auto experiment = parseJsonBounded(experimentJson, "the stored experiment",
+                                             {.allowExceptions = false});
     if (!experiment.is_object() || !experiment.contains("cpo"))
         return;
     const auto& cpo = experiment["cpo"];

@@ -12,7 +12,9 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 #include <utility>
 
@@ -45,6 +47,14 @@ std::int64_t createInvalidRunRow(store::RunStore& runs, const QueuedRun& queued,
     return runs.createRun(run);
 }
 
+std::string readText(const fs::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
 RunSummary failedBeforeStart(const std::string& message)
 {
     RunSummary summary;
@@ -75,7 +85,8 @@ struct RunHost::Impl {
     // Planning, dropping what will be replayed and claiming the run are one transaction: two
     // resumes of one run cannot both pass the check. An already complete run is marked
     // finished there and then (no session).
-    Prepared prepareResume(std::int64_t runId, RunSummary& complete);
+    Prepared prepareResume(std::int64_t runId, const std::string& fromStep,
+                           RunSummary& complete);
     PreparedQueue prepareQueue(const QueueRequest& request);
 
     RunSession* adopt(std::unique_ptr<RunSession> session);
@@ -112,7 +123,8 @@ RunHost::Impl::Prepared RunHost::Impl::prepareRun(RunRequest request)
     auto logger = log::get("run");
     if (request.stepsScale != 1.0)
         scaleSteps(request.config, request.stepsScale);
-    const auto runDir = runFolderFor(request.config, request.outDir);
+    const auto runDir = claimRunFolder(request.config, request.outDir,
+                                       toJson(request.config).dump(2) + '\n');
     logger->info("experiment '{}' → {}", request.config.name, runDir.string());
     Prepared prepared;
     prepared.runId = createRunRow(store, request.config, runDir);
@@ -122,11 +134,14 @@ RunHost::Impl::Prepared RunHost::Impl::prepareRun(RunRequest request)
     return prepared;
 }
 
-RunHost::Impl::Prepared RunHost::Impl::prepareResume(std::int64_t runId, RunSummary& complete)
+RunHost::Impl::Prepared RunHost::Impl::prepareResume(std::int64_t runId,
+                                                     const std::string& fromStep,
+                                                     RunSummary& complete)
 {
     auto logger = log::get("run");
+    const auto choice = fromStep.empty() ? ResumeChoice{} : parseResumeStep(fromStep);
     store::Transaction claim(store.database());
-    const auto plan = planResume(store, runId);
+    const auto plan = planResume(store, runId, choice);
     Prepared prepared;
     prepared.runId = plan.runId;
     prepared.resumedFrom = plan.description;
@@ -160,7 +175,7 @@ RunHost::Impl::PreparedQueue RunHost::Impl::prepareQueue(const QueueRequest& req
     for (auto& run : queue.runs)
         if (run.config && request.stepsScale != 1.0)
             scaleSteps(*run.config, request.stepsScale);
-    queue.root = queueRootFor(request.queueFile, request.outDir);
+    queue.root = claimQueueRoot(request.queueFile, request.outDir, readText(request.queueFile));
     store::Transaction enqueue(store.database());
     for (std::size_t i = 0; i < queue.runs.size(); ++i) {
         const auto& run = queue.runs[i];
@@ -304,11 +319,11 @@ std::int64_t RunHost::start(RunRequest request)
     return runId;
 }
 
-std::int64_t RunHost::startResume(std::int64_t runId)
+std::int64_t RunHost::startResume(std::int64_t runId, const std::string& fromStep)
 {
     m_impl->requireIdle();
     RunSummary complete;
-    auto prepared = m_impl->prepareResume(runId, complete);
+    auto prepared = m_impl->prepareResume(runId, fromStep, complete);
     const auto id = prepared.runId;
     m_impl->publish(prepared);
     m_impl->launch([impl = m_impl.get(), prepared = std::move(prepared), complete]() mutable {
@@ -343,11 +358,11 @@ RunSummary RunHost::run(RunRequest request)
     return m_impl->execute(m_impl->prepareRun(std::move(request)));
 }
 
-RunSummary RunHost::resume(std::int64_t runId)
+RunSummary RunHost::resume(std::int64_t runId, const std::string& fromStep)
 {
     m_impl->requireIdle();
     RunSummary complete;
-    auto prepared = m_impl->prepareResume(runId, complete);
+    auto prepared = m_impl->prepareResume(runId, fromStep, complete);
     if (!prepared.session) {
         m_impl->deliver(complete.runId, RunFinished{complete});
         return complete;

@@ -65,16 +65,17 @@ public:
     // returns the run id (its row exists). Throws cpo::Error while another run is active.
     std::int64_t start(RunRequest request);
     // Claims an interrupted (stopped, failed, abandoned, queued) run and continues it on a
-    // worker thread from its last recorded checkpoint. Throws cpo::Error naming the run and
-    // the reason when it cannot be resumed.
-    std::int64_t startResume(std::int64_t runId);
+    // worker thread from its newest intact recorded checkpoint, or from the one `fromStep`
+    // names ("N" or "PHASE:N"). Throws cpo::Error naming the run and the reason when it
+    // cannot be resumed.
+    std::int64_t startResume(std::int64_t runId, const std::string& fromStep = {});
     // Gives every run of the queue its row (queued) up front, then runs them one after
     // another on a worker thread; returns their ids in queue order.
     std::vector<std::int64_t> startQueue(QueueRequest request);
 
     // The same on the caller's thread: they return when the run (or queue) ends.
     RunSummary run(RunRequest request);
-    RunSummary resume(std::int64_t runId);
+    RunSummary resume(std::int64_t runId, const std::string& fromStep = {});
     QueueSummary runQueue(QueueRequest request);
 
     // The active run: pause waits between two steps, unpause goes on, stop finishes the step,

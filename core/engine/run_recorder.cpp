@@ -1,6 +1,7 @@
 #include "engine/run_recorder.h"
 
 #include "engine/run_owner.h"
+#include "model/checksums.h"
 #include "util/log.h"
 #include "util/version.h"
 
@@ -107,7 +108,9 @@ void RunRecorder::record(const RunEvent& event)
                 metric("val_perplexity", e.step, e.perplexity);
             } else if constexpr (std::is_same_v<T, train::CheckpointSaved>) {
                 m_metrics.flush(); // a checkpoint's metrics are on disk before its record
-                m_store.recordCheckpoint({0, m_runId, m_phase, e.step, e.path.string(), {}, 0});
+                m_store.recordCheckpoint({0, m_runId, m_phase, e.step, e.path.string(),
+                                          model::recordedChecksum(e.path, "model.safetensors"),
+                                          0});
                 m_store.heartbeat(m_runId);
             } else if constexpr (std::is_same_v<T, Alert>) {
                 m_store.recordAlert({0, m_runId, m_phase, e.step, e.kind, e.message, 0});

@@ -1,10 +1,15 @@
 #include "engine/run_resume.h"
 
 #include "engine/run_owner.h"
+#include "model/checksums.h"
+#include "train/checkpoint.h"
 #include "util/error.h"
+#include "util/log.h"
 
 #include <array>
+#include <charconv>
 #include <limits>
+#include <vector>
 
 namespace cpo::engine {
 namespace {
@@ -62,9 +67,108 @@ std::optional<std::string_view> nextPhase(const ExperimentConfig& config, std::s
     return std::nullopt;
 }
 
+std::string listSteps(const std::vector<store::CheckpointRecord>& records)
+{
+    std::string text;
+    for (const auto& record : records)
+        text += (text.empty() ? "" : ", ") + record.phase + ":" + std::to_string(record.step);
+    return text.empty() ? "none" : text;
+}
+
+struct Chosen {
+    std::optional<store::CheckpointRecord> record; // none: no checkpoint was recorded
+    std::string passedOver; // "; the newer checkpoint … is damaged …", for the description
+};
+
+// The checkpoint a resume starts from (records in the order recorded): the one of
+// choice.step, which must be intact, else the newest intact one.
+Chosen chooseCheckpoint(const std::vector<store::CheckpointRecord>& records,
+                        const store::RunRecord& run, const ResumeChoice& choice)
+{
+    Chosen chosen;
+    if (choice.step) {
+        // The later phase's when both have that step: records are in the order written.
+        for (auto it = records.rbegin(); it != records.rend() && !chosen.record; ++it)
+            if (it->step == *choice.step && (choice.phase.empty() || it->phase == choice.phase))
+                chosen.record = *it;
+        const auto named = (choice.phase.empty() ? "" : choice.phase + ":") +
+                           std::to_string(*choice.step);
+        if (!chosen.record)
+            throw Error(describeRun(run) + " has no checkpoint at step " + named +
+                        "; its checkpoints: " + listSteps(records));
+        if (const auto damage = choice.check(*chosen.record))
+            throw Error(describeRun(run) + ": the checkpoint at step " + named +
+                        " is damaged: " + *damage);
+        return chosen;
+    }
+    std::vector<std::string> damaged;
+    for (auto it = records.rbegin(); it != records.rend() && !chosen.record; ++it) {
+        if (const auto damage = choice.check(*it))
+            damaged.push_back(it->phase + " step " + std::to_string(it->step) + ": " + *damage);
+        else
+            chosen.record = *it;
+    }
+    if (damaged.empty())
+        return chosen;
+    for (const auto& line : damaged)
+        log::get("run")->warn("run {}: passing over a damaged checkpoint ({})", run.id, line);
+    if (!chosen.record)
+        throw Error(describeRun(run) + ": none of its " + std::to_string(records.size()) +
+                    " checkpoints is intact (newest: " + damaged.front() + "); start it "
+                    "again with `cpo run` on its exported experiment (`cpo runs export ID "
+                    "--experiment F`)");
+    chosen.passedOver = "; passed over " + std::to_string(damaged.size()) + " newer damaged "
+                        "checkpoint" + (damaged.size() > 1 ? "s" : "") + " (" +
+                        damaged.front() + ")";
+    return chosen;
+}
+
 } // namespace
 
-ResumePlan planResume(store::RunStore& store, std::int64_t runId)
+std::optional<std::string> checkpointDamage(const store::CheckpointRecord& checkpoint)
+{
+    const std::filesystem::path folder = checkpoint.path;
+    try {
+        if (!std::filesystem::is_directory(folder))
+            return folder.string() + ": the folder is gone";
+        model::verifyChecksums(folder);
+        if (!checkpoint.sha256.empty() &&
+            model::recordedChecksum(folder, "model.safetensors") != checkpoint.sha256)
+            return folder.string() + ": its weights are not the ones the run store recorded "
+                                     "(sha256 " + checkpoint.sha256.substr(0, 12) + "…)";
+        const auto state = train::readTrainingState(folder);
+        if (state.phase != checkpoint.phase || state.step != checkpoint.step)
+            return folder.string() + ": holds " + state.phase + " step " +
+                   std::to_string(state.step) + ", not the recorded " + checkpoint.phase +
+                   " step " + std::to_string(checkpoint.step);
+    } catch (const std::exception& e) {
+        return std::string(e.what());
+    }
+    return std::nullopt;
+}
+
+ResumeChoice parseResumeStep(std::string_view text)
+{
+    ResumeChoice choice;
+    const auto colon = text.find(':');
+    if (colon != std::string_view::npos) {
+        choice.phase = std::string(text.substr(0, colon));
+        text.remove_prefix(colon + 1);
+        if (choice.phase != "mle" && choice.phase != "cpo")
+            throw Error("--from-step: unknown phase '" + choice.phase + "'; use N, mle:N or "
+                        "cpo:N");
+    }
+    std::int64_t step = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), step);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size() || step < 1)
+        throw Error("--from-step: expected a step number (N, mle:N or cpo:N), got '" +
+                    std::string(text) + "'; `cpo runs show ID` lists the checkpoints");
+    choice.step = step;
+    return choice;
+}
+
+ResumePlan planResume(store::RunStore& store, std::int64_t runId,
+                      const ResumeChoice& choice)
 {
     const auto run = store.getRun(runId);
     if (!run)
@@ -81,11 +185,12 @@ ResumePlan planResume(store::RunStore& store, std::int64_t runId)
                                   "run " + std::to_string(run->id) + "'s experiment");
     plan.runDir = run->runDir;
 
-    const auto latest = store.latestCheckpoint(run->id);
-    if (!latest) {
+    const auto chosen = chooseCheckpoint(store.listCheckpoints(run->id), *run, choice);
+    if (!chosen.record) {
         plan.description = "starts from the beginning (no checkpoint was recorded)";
         return plan;
     }
+    const auto& latest = chosen.record;
     const auto steps = phaseSteps(plan.config, latest->phase);
     if (!steps)
         throw Error(describeRun(*run) + " has a checkpoint of a '" + latest->phase +
@@ -104,11 +209,16 @@ ResumePlan planResume(store::RunStore& store, std::int64_t runId)
         plan.description = "is complete: its last phase checkpointed its last " + at;
         return plan;
     }
+    plan.description += chosen.passedOver;
     if (plan.point->phase == "cpo" && plan.config.mle) {
         const auto mle = store.latestCheckpoint(run->id, "mle");
         if (!mle || mle->step < plan.config.mle->steps)
             throw Error(describeRun(*run) + " has no checkpoint of its finished MLE phase, "
                                             "which the CPO phase starts from");
+        if (const auto damage = choice.check(*mle))
+            throw Error(describeRun(*run) + ": the MLE phase's last checkpoint, which the CPO "
+                        "phase starts from, is damaged: " + *damage + ". Redo MLE from an "
+                        "earlier checkpoint with --from-step mle:N");
         plan.point->mleWeights = std::filesystem::path(mle->path);
     }
     return plan;

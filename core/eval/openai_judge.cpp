@@ -3,6 +3,7 @@
 #include "eval/chat_client.h"
 #include "store/run_store.h"
 #include "util/error.h"
+#include "util/json_parse.h"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
@@ -166,7 +167,8 @@ std::vector<JudgeVerdict> OpenAiJudge::judge(std::span<const JudgePair> pairs)
             return;
         }
         answer.known = true;
-        const auto json = nlohmann::json::parse(reply.body, nullptr, false);
+        const auto json = parseJsonBounded(reply.body, "the judge's answer",
+                                           {.allowExceptions = false});
         const auto* content = json.is_object() && json.contains("choices") &&
                                       json["choices"].is_array() && !json["choices"].empty() &&
                                       json["choices"][0].contains("message") &&

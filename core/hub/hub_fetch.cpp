@@ -1,6 +1,7 @@
 #include "hub/hub_fetch.h"
 
 #include "util/error.h"
+#include "util/json_parse.h"
 #include "util/log.h"
 
 #include <nlohmann/json.hpp>
@@ -43,7 +44,7 @@ std::vector<std::string> fetchTokenizerFiles(RepoFetcher& fetcher)
 std::vector<std::string> shardsOf(const std::filesystem::path& index)
 {
     std::ifstream in(index);
-    const auto json = nlohmann::json::parse(in, nullptr, false);
+    const auto json = parseJsonBounded(in, index.string(), {.allowExceptions = false});
     if (json.is_discarded() || !json.contains("weight_map") || !json["weight_map"].is_object())
         throw Error(index.string() + ": not a safetensors index (no \"weight_map\" object)");
     std::set<std::string> shards;

@@ -3,6 +3,7 @@
 #include "hub/file_digest.h"
 #include "hub/file_lock.h"
 #include "util/error.h"
+#include "util/json_parse.h"
 #include "util/log.h"
 
 #include <nlohmann/json.hpp>
@@ -354,7 +355,7 @@ std::vector<std::string> RepoFetcher::listFiles()
                         std::to_string(response.status) +
                         "): check the name and revision; a gated or private repo needs HF_TOKEN");
         } else {
-            const auto info = nlohmann::json::parse(text, nullptr, false);
+            const auto info = parseJsonBounded(text, url, {.allowExceptions = false});
             if (info.is_discarded() || !info.contains("siblings") ||
                 !isCommitHash(info.value("sha", std::string())))
                 throw Error(toString(m_ref) + ": " + url + " is not a Hub API answer");

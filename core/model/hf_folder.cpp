@@ -1,8 +1,10 @@
 #include "model/hf_folder.h"
 
+#include "model/checksums.h"
 #include "model/model_config.h"
 #include "model/safetensors.h"
 #include "util/error.h"
+#include "util/json_parse.h"
 
 #include <nlohmann/json.hpp>
 
@@ -74,7 +76,7 @@ std::vector<WeightFile> shardsFromIndex(const std::filesystem::path& folder)
         throw Error(where + "cannot open");
     nlohmann::json index;
     try {
-        index = nlohmann::json::parse(in);
+        index = parseJsonBounded(in, indexPath.string());
     } catch (const nlohmann::json::exception& error) {
         throw Error(where + "not valid JSON: " + error.what());
     }
@@ -227,6 +229,7 @@ CausalLM loadHfModel(const std::filesystem::path& folder, torch::Device device)
 {
     if (!std::filesystem::is_directory(folder))
         throw Error(folder.string() + ": not a folder");
+    verifyChecksums(folder); // a checkpoint's: a flipped byte is caught before it is used
     const std::vector<WeightFile> files = weightFiles(folder);
     CausalLM model = createModel(readConfigFile(folder / kConfigFile));
     WeightLoader loader(*model, folder);

@@ -2,6 +2,7 @@
 
 #include "util/bounded_read.h"
 #include "util/error.h"
+#include "util/json_parse.h"
 
 #include <nlohmann/json.hpp>
 
@@ -294,7 +295,7 @@ ModelConfig readConfigFile(const std::filesystem::path& configJson)
     const auto text = readBoundedFile(configJson, kMaxConfigFileBytes, "model config file");
     json j;
     try {
-        j = json::parse(text);
+        j = parseJsonBounded(text, configJson.string());
     } catch (const json::exception& e) {
         throw Error(configJson.string() + ": not valid JSON (" + e.what() + ")");
     }

@@ -1,6 +1,7 @@
 #include "model/safetensors.h"
 
 #include "util/error.h"
+#include "util/json_parse.h"
 #include "util/mapped_file.h"
 
 #include <nlohmann/json.hpp>
@@ -227,7 +228,9 @@ json parseJson(const MappedFile& map, std::uint64_t length, const Problems& prob
     const auto* text = reinterpret_cast<const char*>(map.bytes().data()) + kLengthBytes;
     json header;
     try {
-        header = json::parse(text, text + length);
+        header = parseJsonBounded(std::string_view(text, length), "header");
+    } catch (const Error& error) {
+        problems.fail(error.what());
     } catch (const json::exception& error) {
         problems.fail(std::string("header is not valid JSON: ") + error.what());
     }

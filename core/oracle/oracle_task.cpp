@@ -4,6 +4,7 @@
 #include "model/model_config.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/json_parse.h"
 #include "util/log.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -148,7 +149,7 @@ OracleTask OracleTask::load(const std::filesystem::path& folder)
                     "oracle.json next to config.json and model.safetensors");
     nlohmann::json json;
     try {
-        json = nlohmann::json::parse(in);
+        json = parseJsonBounded(in, file.string());
     } catch (const nlohmann::json::exception& error) {
         throw Error(file.string() + ": not valid JSON: " + error.what());
     }

@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <string_view>
@@ -56,11 +57,30 @@ void writeNumber(std::ostream& out, T value)
     out.write(buffer.data(), end - buffer.data());
 }
 
-// Written next to the file and renamed into place, so a failure (a missing run, a full disk)
-// never leaves a truncated export under the final name.
-template <typename Write>
-void writeFile(const std::filesystem::path& file, Write write)
+// The store's own files: an export renamed over one would destroy every run in it (and a
+// stray STORE-wal would confuse SQLite).
+void refuseStoreFile(RunStore& store, const std::filesystem::path& file)
 {
+    const std::filesystem::path db = store.database().file();
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+        auto own = db;
+        own += suffix;
+        std::error_code error;
+        if (std::filesystem::equivalent(file, own, error) ||
+            std::filesystem::weakly_canonical(file, error) ==
+                std::filesystem::weakly_canonical(own, error))
+            throw Error(file.string() + ": that is the run store's own file (" + own.string() +
+                        "); writing the export there would destroy the store: export to "
+                        "another file");
+    }
+}
+
+// Written next to the file and renamed into place, so a failure (a missing run, a full disk)
+// never leaves a truncated export under the final name; never over the store itself.
+template <typename Write>
+void writeFile(RunStore& store, const std::filesystem::path& file, Write write)
+{
+    refuseStoreFile(store, file);
     std::filesystem::path partial = file;
     partial += ".partial";
     try {
@@ -146,18 +166,18 @@ void writeMetricsJson(RunStore& store, std::int64_t runId, std::ostream& out)
 
 void exportMetricsCsv(RunStore& store, std::int64_t runId, const std::filesystem::path& file)
 {
-    writeFile(file, [&](std::ostream& out) { writeMetricsCsv(store, runId, out); });
+    writeFile(store, file, [&](std::ostream& out) { writeMetricsCsv(store, runId, out); });
 }
 
 void exportMetricsJson(RunStore& store, std::int64_t runId, const std::filesystem::path& file)
 {
-    writeFile(file, [&](std::ostream& out) { writeMetricsJson(store, runId, out); });
+    writeFile(store, file, [&](std::ostream& out) { writeMetricsJson(store, runId, out); });
 }
 
 void exportExperiment(RunStore& store, std::int64_t runId, const std::filesystem::path& file)
 {
     const RunRecord run = requireRun(store, runId);
-    writeFile(file, [&](std::ostream& out) { out << run.experimentJson; });
+    writeFile(store, file, [&](std::ostream& out) { out << run.experimentJson; });
 }
 
 } // namespace cpo::store

@@ -4,6 +4,7 @@
 
 #include "store/column_values.h"
 #include "store/schema.h"
+#include "util/json_parse.h"
 
 #include <nlohmann/json.hpp>
 
@@ -44,7 +45,7 @@ std::string tagsToJson(const std::vector<std::string>& tags)
 std::vector<std::string> tagsFromJson(const std::string& text, const Database& db,
                                       std::int64_t runId)
 {
-    const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    const auto json = parseJsonBounded(text, "the tags", {.allowExceptions = false});
     if (!json.is_array() || !std::all_of(json.begin(), json.end(), [](const auto& tag) {
             return tag.is_string();
         }))

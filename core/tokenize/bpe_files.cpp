@@ -2,6 +2,7 @@
 
 #include "util/bounded_read.h"
 #include "util/error.h"
+#include "util/json_parse.h"
 #include "util/log.h"
 
 #include <nlohmann/json.hpp>
@@ -31,7 +32,7 @@ std::string readFile(const fs::path& path)
 json parseJson(const fs::path& path)
 {
     try {
-        return json::parse(readFile(path));
+        return cpo::parseJsonBounded(readFile(path), path.string());
     } catch (const json::exception& e) {
         throw Error("tokenizer file " + quoted(path) + " is not valid JSON (" + e.what()
                     + "); re-download it or check that it is not truncated");

@@ -1,5 +1,6 @@
 #include "train/checkpoint.h"
 
+#include "model/checksums.h"
 #include "model/hf_folder.h"
 #include "util/hash.h"
 
@@ -122,6 +123,7 @@ void writeTrainingStateFile(const std::filesystem::path& file, const TrainingSta
                                               : torch::empty({0}, torch::kUInt8);
     payload.bytes(rng.data_ptr(), static_cast<std::size_t>(rng.numel()));
     payload.bytes(state.optimizer.data(), state.optimizer.size());
+    payload.bytes(state.phaseState.data(), state.phaseState.size());
 
     Writer whole;
     whole.raw(kMagic.data(), kMagic.size());
@@ -159,7 +161,7 @@ TrainingState readTrainingStateFile(const std::filesystem::path& file)
     header.u32();
     const std::uint64_t payloadBytes = header.u64();
     const std::uint64_t expectedChecksum = header.u64();
-    if (version != kTrainingStateVersion)
+    if (version < 1 || version > kTrainingStateVersion)
         throw CheckpointError(Kind::UnsupportedVersion,
                               fmt::format("{}: training state format version {}, but this "
                                           "build reads version {}{}. Its weights "
@@ -194,6 +196,8 @@ TrainingState readTrainingStateFile(const std::filesystem::path& file)
     state.torchRng = torch::empty({static_cast<std::int64_t>(rng.size())}, torch::kUInt8);
     std::memcpy(state.torchRng.data_ptr(), rng.data(), rng.size());
     state.optimizer = in.bytes();
+    if (version >= 2)
+        state.phaseState = in.bytes();
     if (!in.atEnd())
         throw CheckpointError(Kind::Corrupt, where + ": unexpected bytes after the state");
     return state;
@@ -216,6 +220,7 @@ void saveCheckpoint(const std::filesystem::path& folder, const model::CausalLMIm
     std::filesystem::create_directories(partial);
     model::saveHfModel(model, partial);
     writeTrainingStateFile(partial / kTrainingStateFile, state);
+    model::writeChecksums(partial);
 
     // rename() cannot replace a non-empty folder: move the old one aside first, and delete it
     // only once the new one is in place.

@@ -21,12 +21,14 @@ namespace cpo::train {
 //   magic "CPOTRAIN" (8 bytes) | u32 format version | u32 0 | u64 payload bytes |
 //   u64 FNV-1a 64 of the payload | payload
 // payload: u64 config hash | i64 step | str phase | u64 data seed | u64 epoch |
-//   u64 position | bytes torch CPU generator state | bytes optimizer archive
+//   u64 position | bytes torch CPU generator state | bytes optimizer archive |
+//   bytes phase state (from version 2; version 1 files read with none)
 // (str and bytes: u64 length, then the bytes). The optimizer archive is LibTorch's own
-// serialisation of the optimizer (AdamW's moments and step counts); the checksum catches a
-// damaged file that still has the right length.
+// serialisation of the optimizer (AdamW's moments and step counts); the phase state is the
+// trainer's own (CPO: its π_ref cache); the checksum catches a damaged file that still has
+// the right length. checksums.sha256 (model/checksums.h) covers every file of the folder.
 inline constexpr char kTrainingStateFile[] = "training_state.bin";
-inline constexpr std::uint32_t kTrainingStateVersion = 1;
+inline constexpr std::uint32_t kTrainingStateVersion = 2;
 
 // Why a checkpoint could not be used; the message says it for the user, with the fix.
 class CheckpointError : public Error {
@@ -46,6 +48,7 @@ struct TrainingState {
     DataCursor cursor;
     torch::Tensor torchRng;       // the default CPU generator's state (uint8)
     std::string optimizer;        // serializeOptimizer()'s bytes
+    std::string phaseState;       // what else the phase's trainer needs ("" for MLE)
 };
 
 // Writes the folder atomically: everything goes to a hidden sibling folder that is renamed

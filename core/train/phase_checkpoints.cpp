@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 namespace cpo::train {
 
 std::uint64_t resumeHash(const model::ModelConfig& config, const OptimizerOptions& optimizer,
@@ -59,7 +61,8 @@ TrainingState PhaseCheckpoints::restore(const std::filesystem::path& checkpoint,
 
 std::filesystem::path PhaseCheckpoints::write(std::int64_t step, const DataCursor& cursor,
                                               const model::CausalLMImpl& model,
-                                              const torch::optim::Optimizer& optimizer)
+                                              const torch::optim::Optimizer& optimizer,
+                                              std::string phaseState)
 {
     TrainingState state;
     state.phase = m_phase;
@@ -68,6 +71,7 @@ std::filesystem::path PhaseCheckpoints::write(std::int64_t step, const DataCurso
     state.cursor = cursor;
     state.torchRng = captureTorchRng();
     state.optimizer = serializeOptimizer(optimizer);
+    state.phaseState = std::move(phaseState);
     const auto folder = checkpointFolder(m_root, step);
     saveCheckpoint(folder, model, state);
     m_last = folder;

@@ -40,10 +40,12 @@ public:
     TrainingState restore(const std::filesystem::path& checkpoint, model::CausalLMImpl& model,
                           torch::optim::Optimizer& optimizer);
 
-    // Writes the checkpoint of `step` under root/step-NNNNNNNN and returns the folder.
+    // Writes the checkpoint of `step` under root/step-NNNNNNNN and returns the folder;
+    // `phaseState` is the trainer's own, handed back by restore() in TrainingState.
     std::filesystem::path write(std::int64_t step, const DataCursor& cursor,
                                 const model::CausalLMImpl& model,
-                                const torch::optim::Optimizer& optimizer);
+                                const torch::optim::Optimizer& optimizer,
+                                std::string phaseState = {});
 
     // Whether the last checkpoint already holds `step` (no need to write it again).
     bool holds(std::int64_t step) const { return m_lastStep == step; }

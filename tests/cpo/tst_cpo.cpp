@@ -22,6 +22,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <set>
 #include <vector>
@@ -180,6 +181,7 @@ private Q_SLOTS:
 
     // --- trainer -------------------------------------------------------------------------
     void nonFiniteLossStopsAndAlerts();
+    void resumeIsExact_data();
     void resumeIsExact();
     void cpoRaisesAccuracyOnTheOracleTask();
     void rankingSampleSetsCarrySimilarityAndRank();
@@ -648,20 +650,45 @@ void TestCpo::nonFiniteLossStopsAndAlerts()
     QVERIFY(alerts.front().kind == train::HealthKind::NonFiniteLoss);
 }
 
+void TestCpo::resumeIsExact_data()
+{
+    QTest::addColumn<std::vector<double>>("mixWeights");
+    QTest::newRow("every strategy") << std::vector<double>{1.0, 1.0, 1.0, 1.0};
+    // Without AN, y1's π_ref log-probs come from the reference cache after the first epoch.
+    QTest::newRow("BN, MN, TN") << std::vector<double>{0.0, 1.0, 1.0, 1.0};
+}
+
 void TestCpo::resumeIsExact()
 {
+    QFETCH(std::vector<double>, mixWeights);
     const auto oracle = tinyOracle();
     const data::OracleTask task(oracle);
-    const auto trainSet = task.examples(data::Split::Train);
-    auto options = smallCpo(4, task.eosId());
-    options.sampler.mixWeights = {1.0, 1.0, 1.0, 1.0}; // every strategy, AN included
+    // Eight examples in batches of four: an epoch every two steps, so the steps after the
+    // resume meet examples (and cached π_ref values) the steps before it saw.
+    const auto all = task.examples(data::Split::Train);
+    const std::vector<data::TokenizedExample> trainSet(all.begin(), all.begin() + 8);
+    auto options = smallCpo(6, task.eosId());
+    std::copy(mixWeights.begin(), mixWeights.end(), options.sampler.mixWeights.begin());
     options.batchSize = 4;
-    options.checkpointEvery = 2;
+    options.checkpointEvery = 3;
+    options.metricsEvery = 1;
     const auto start = oracleStudent(oracle, 2);
+    // Every metric a step reports, timings aside, by step.
+    const auto recordInto = [](std::map<std::int64_t, train::CpoStepMetrics>& seen) {
+        return [&seen](const train::CpoEvent& event) {
+            if (const auto* m = std::get_if<train::CpoStepMetrics>(&event)) {
+                auto values = *m;
+                values.tokensPerSecond = values.stepSeconds = values.elapsedSeconds = 0.0;
+                seen[m->step] = values;
+            }
+        };
+    };
 
     QTemporaryDir straightDir;
+    std::map<std::int64_t, train::CpoStepMetrics> straightMetrics;
     train::CpoTrainer straight(model::cloneModel(*start), model::cloneModel(*start), trainSet,
                                options, straightDir.path().toStdString());
+    straight.setEventCallback(recordInto(straightMetrics));
     QVERIFY(straight.run().outcome == train::PhaseOutcome::Finished);
 
     QTemporaryDir splitDir;
@@ -671,16 +698,33 @@ void TestCpo::resumeIsExact()
                                 options, splitDir.path().toStdString());
         first.setControl(&control);
         first.setEventCallback([&](const train::CpoEvent& event) {
-            if (const auto* m = std::get_if<train::CpoStepMetrics>(&event); m && m->step == 2)
+            if (const auto* m = std::get_if<train::CpoStepMetrics>(&event); m && m->step == 3)
                 control.requestStop();
         });
         QVERIFY(first.run().outcome == train::PhaseOutcome::Stopped);
     }
+    // A fresh process: the global generator moved on.
+    (void)torch::rand({7});
+    std::map<std::int64_t, train::CpoStepMetrics> resumedMetrics;
     train::CpoTrainer second(model::cloneModel(*start), model::cloneModel(*start), trainSet,
                              options, splitDir.path().toStdString());
     second.resume(*train::latestCheckpoint(splitDir.path().toStdString()));
-    QCOMPARE(second.step(), std::int64_t{2});
+    QCOMPARE(second.step(), std::int64_t{3});
+    second.setEventCallback(recordInto(resumedMetrics));
     QVERIFY(second.run().outcome == train::PhaseOutcome::Finished);
+    QCOMPARE(resumedMetrics.size(), std::size_t{3});
+    for (const auto& [step, metrics] : resumedMetrics) {
+        const auto& expected = straightMetrics.at(step);
+        for (std::size_t i = 0; i < train::namedValues(metrics).size(); ++i) {
+            const auto [name, value] = train::namedValues(metrics)[i];
+            const auto want = train::namedValues(expected)[i].second;
+            QVERIFY2(value == want || (std::isnan(value) && std::isnan(want)),
+                     qPrintable(QString("step %1 %2: %3 resumed, %4 straight")
+                                    .arg(step).arg(QString::fromUtf8(name.data(), name.size()))
+                                    .arg(value, 0, 'g', 17).arg(want, 0, 'g', 17)));
+        }
+        QVERIFY2(metrics == expected, qPrintable(QString("step %1").arg(step)));
+    }
     const auto a = model::namedParameters(*straight.policy());
     const auto b = model::namedParameters(*second.policy());
     for (const auto& [name, p] : a)

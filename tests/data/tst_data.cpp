@@ -417,6 +417,8 @@ void TestData::jsonlMalformedLine_data()
     QTest::newRow("non-UTF-8 byte")
         << QByteArray("{\"instruction\":\"caf\xe9\",\"response\":\"b\"}") // Latin-1 é
         << "invalid UTF-8 at byte 20";
+    QTest::newRow("nested 100 000 deep")
+        << QByteArray(100000, '[') + QByteArray(100000, ']') << "JSON nested more than 256";
 }
 
 void TestData::jsonlMalformedLine()

@@ -264,10 +264,13 @@ void TestEngine::resumePlanFollowsTheLastCheckpoint()
     config.cpo->steps = 6;
     const fs::path runDir = dir.path().toStdString() + "/run";
     const auto id = addRun(store, config, runDir, RunStatus::Stopped);
+    // The checkpoint folders are not there: this is about the plan, not the files.
+    cpo::engine::ResumeChoice newest;
+    newest.check = [](const cpo::store::CheckpointRecord&) { return std::nullopt; };
 
     // No checkpoint yet: from the beginning, and everything logged is dropped.
     addPoints(store, id, "mle", 0, 3);
-    auto plan = cpo::engine::planResume(store, id);
+    auto plan = cpo::engine::planResume(store, id, newest);
     QVERIFY(!plan.point && !plan.complete);
     QCOMPARE(plan.runDir, runDir);
     QCOMPARE(plan.config, config);
@@ -276,7 +279,7 @@ void TestEngine::resumePlanFollowsTheLastCheckpoint()
     // Mid-MLE: MLE continues from its checkpoint; later points are dropped.
     addPoints(store, id, "mle", 0, 7);
     store.recordCheckpoint({0, id, "mle", 5, "/r/mle/step-5", {}, 0});
-    plan = cpo::engine::planResume(store, id);
+    plan = cpo::engine::planResume(store, id, newest);
     QVERIFY(plan.point);
     QCOMPARE(plan.point->phase, std::string("mle"));
     QCOMPARE(plan.point->checkpoint, std::optional<fs::path>("/r/mle/step-5"));
@@ -287,7 +290,7 @@ void TestEngine::resumePlanFollowsTheLastCheckpoint()
     addPoints(store, id, "mle", 6, 10);
     store.recordCheckpoint({0, id, "mle", 10, "/r/mle/step-10", {}, 0});
     addPoints(store, id, "cpo", 1, 2);
-    plan = cpo::engine::planResume(store, id);
+    plan = cpo::engine::planResume(store, id, newest);
     QCOMPARE(plan.point->phase, std::string("cpo"));
     QVERIFY(!plan.point->checkpoint);
     QCOMPARE(plan.point->mleWeights, std::optional<fs::path>("/r/mle/step-10"));
@@ -297,14 +300,14 @@ void TestEngine::resumePlanFollowsTheLastCheckpoint()
     // Mid-CPO: CPO continues from its checkpoint, still on MLE's last weights.
     addPoints(store, id, "cpo", 1, 4);
     store.recordCheckpoint({0, id, "cpo", 3, "/r/cpo/step-3", {}, 0});
-    plan = cpo::engine::planResume(store, id);
+    plan = cpo::engine::planResume(store, id, newest);
     QCOMPARE(plan.point->checkpoint, std::optional<fs::path>("/r/cpo/step-3"));
     QCOMPARE(plan.point->mleWeights, std::optional<fs::path>("/r/mle/step-10"));
     QCOMPARE(cpo::engine::discardReplayedRows(store, plan).metrics, 1);
 
     // The last phase checkpointed its last step: nothing to run, nothing dropped.
     store.recordCheckpoint({0, id, "cpo", 6, "/r/cpo/step-6", {}, 0});
-    plan = cpo::engine::planResume(store, id);
+    plan = cpo::engine::planResume(store, id, newest);
     QVERIFY(plan.complete);
     QCOMPARE(cpo::engine::discardReplayedRows(store, plan).metrics, 0);
 }

@@ -627,6 +627,7 @@ void TestTrain::checkpointRoundTrip()
     state.cursor = {7, 3, 11};
     state.torchRng = train::captureTorchRng();
     state.optimizer = std::string("opt\0state", 9);
+    state.phaseState = std::string("cpo\0cache", 9);
     const auto folder = train::checkpointFolder(path(dir, "root"), 42);
     train::saveCheckpoint(folder, *model, state);
     // Saving again over it replaces it whole and leaves nothing half-written around.
@@ -644,6 +645,7 @@ void TestTrain::checkpointRoundTrip()
     QVERIFY(read.cursor == state.cursor);
     QVERIFY(torch::equal(read.torchRng, state.torchRng));
     QVERIFY(read.optimizer == state.optimizer);
+    QVERIFY(read.phaseState == state.phaseState);
     compareBitwise(*model::loadHfModel(folder), *model);
     QVERIFY(train::latestCheckpoint(path(dir, "root")) == folder);
 }
@@ -678,7 +680,7 @@ void TestTrain::checkpointErrors()
     if (damage == "magic")
         bytes.replace(0, 8, "PK\x03\x04zip!");
     else if (damage == "version")
-        bytes[8] = 2;
+        bytes[8] = static_cast<char>(train::kTrainingStateVersion + 1);
     else if (damage == "truncate")
         bytes.resize(bytes.size() - 50);
     else if (damage == "header")

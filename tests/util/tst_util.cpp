@@ -1,6 +1,8 @@
 // Small utilities the desktop app relies on: streamed text never ends in half a character,
-// and the status bar's memory figure is this process' real resident size.
+// the status bar's memory figure is this process' real resident size, and no JSON the
+// program reads can nest deep enough to exhaust the stack.
 
+#include "util/json_parse.h"
 #include "util/process_memory.h"
 #include "util/utf8_tail.h"
 
@@ -65,6 +67,36 @@ private Q_SLOTS:
         QVERIFY(after);
         QVERIFY2(*after - *before > (48 << 20), qPrintable(QString::number(*after - *before)));
         QCOMPARE(block[12345], char(1));
+    }
+
+    void jsonDepthIsBounded()
+    {
+        const auto nested = [](int depth) {
+            return std::string(static_cast<std::size_t>(depth), '[') +
+                   std::string(static_cast<std::size_t>(depth), ']');
+        };
+        // As deep as allowed: read as nlohmann reads it.
+        QVERIFY(cpo::parseJsonBounded(nested(cpo::kMaxJsonDepth), "ok.json") ==
+                nlohmann::json::parse(nested(cpo::kMaxJsonDepth)));
+        // One deeper, or 1 000 000 deep without the closing half: a clear error naming the
+        // source, no crash.
+        for (const auto& text : {nested(cpo::kMaxJsonDepth + 1), std::string(1000000, '[')}) {
+            try {
+                cpo::parseJsonBounded(text, "deep.json");
+                QFAIL("a document nested too deep was read");
+            } catch (const cpo::Error& e) {
+                QVERIFY2(std::string(e.what()).starts_with("deep.json: JSON nested more than "
+                                                           "256 levels deep"),
+                         e.what());
+            }
+        }
+        // Callers that do not want exceptions get a discarded value, as from nlohmann.
+        QVERIFY(cpo::parseJsonBounded(nested(100000), "x", {.allowExceptions = false})
+                    .is_discarded());
+        QVERIFY(cpo::parseJsonBounded(std::string("{\"a\": [1, {\"b\": null}]}"), "x")
+                    .at("a")
+                    .at(1)
+                    .contains("b"));
     }
 };
 

@@ -2,6 +2,7 @@
 
 #include "engine/experiment_files.h"
 #include "util/error.h"
+#include "util/json_parse.h"
 
 #include <QtCore/QFileInfo>
 #include <QtCore/QRegularExpression>
@@ -45,7 +46,7 @@ std::string assignmentValue(const json& value)
 {
     if (value.is_string()) {
         const auto& text = value.get_ref<const std::string&>();
-        if (!text.empty() && json::parse(text, nullptr, false).is_discarded())
+        if (!text.empty() && parseJsonBounded(text, "", {.allowExceptions = false}).is_discarded())
             return text;
     }
     return value.dump();

@@ -118,6 +118,10 @@ void CpoTrainer::emit(const CpoEvent& event) const
 void CpoTrainer::resume(const std::filesystem::path& checkpoint)
 {
     const auto state = m_checkpoints.restore(checkpoint, *m_policy, *m_optimizer);
+    // y1's π_ref values exactly as the interrupted run had cached them (a checkpoint from
+    // before the cache was saved has none: those are scored again).
+    if (!state.phaseState.empty())
+        m_referenceCache.restore(state.phaseState, (checkpoint / kTrainingStateFile).string());
     // The sampler's memory (BN's buffer) is a function of the last batches: replay them.
     const auto perEpoch = static_cast<std::int64_t>(m_batches.batchesPerEpoch());
     const auto seen = static_cast<std::int64_t>(state.cursor.epoch) * perEpoch +
@@ -314,7 +318,8 @@ void CpoTrainer::checkHealth(const CpoStepMetrics& metrics)
 
 std::filesystem::path CpoTrainer::writeCheckpoint()
 {
-    const auto folder = m_checkpoints.write(m_step, m_batches.cursor(), *m_policy, *m_optimizer);
+    const auto folder = m_checkpoints.write(m_step, m_batches.cursor(), *m_policy, *m_optimizer,
+                                            m_referenceCache.serialize());
     emit(CheckpointSaved{m_step, folder});
     return folder;
 }
