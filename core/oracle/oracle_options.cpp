@@ -63,7 +63,8 @@ OracleOptions oracleOptionsFromJson(const nlohmann::json& json, std::string_view
     ConfigIssues issues;
     auto options = readOracleOptions(ObjectReader(json, "", issues));
     // A saved file holds every key: one missing means a damaged or foreign file.
-    for (const auto& [key, value] : toJson(OracleOptions{}).items()) {
+    const auto everyKey = toJson(OracleOptions{});
+    for (const auto& [key, value] : everyKey.items()) {
         if (json.is_object() && !json.contains(key))
             issues.add(key, "missing; a saved teacher's oracle.json holds every option");
     }

@@ -700,8 +700,11 @@ void TestEngine::generationSessionGeneratesAsCpoGenerateDoes()
         return ++reports < 3 && tokens.size() < 3;
     });
     QCOMPARE(stopped.tokens, std::vector<std::int32_t>(expected.begin(), expected.begin() + 3));
-    // An empty prompt starts from the tokenizer's BOS.
-    QCOMPARE(session.encodePrompt(""), std::vector<std::int32_t>{50256});
+    // GPT-2's BPE files name no BOS: an empty prompt has nothing to start from and is refused
+    // (by `cpo generate` and the playground alike).
+    QVERIFY_THROWS_EXCEPTION(cpo::Error, session.encodePrompt(""));
+}
+
 // A disk that fills up mid-run (SQLite's max_page_count stands in for one): the metrics that
 // cannot be stored are given up, but the run is marked failed with the reason, not left
 // `running`, and finishing never throws, so `cpo run` still prints its summary.
