@@ -8,6 +8,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace cpo::cli {
 namespace {
@@ -16,22 +17,37 @@ struct BenchCliOptions {
     CommonOptions common;
     std::string device = "cpu";
     int steps = 8;
+    std::vector<std::string> only;
 };
+
+std::string figure(const std::optional<double>& value)
+{
+    return value ? std::to_string(*value) : "-";
+}
 
 void printHuman(const perf::BenchReport& report)
 {
-    std::cout << "device " << report.device << ", BLAS " << report.blas << ", "
-              << report.threads << " intra-op thread(s)\n"
-              << "matmul 1024^3 fp32:   " << report.matmulGflops << " GFLOP/s\n"
-              << "MLE step (" << report.params << " params, 8 x 128 tokens): "
-              << report.mleStepMs << " ms = " << report.mleTokensPerS << " tokens/s\n"
-              << "MFU (6 * params * tokens/s / matmul FLOP/s): " << report.mfu << '\n'
-              << "CPO step (8 x K 4, 64 + 64 tokens): " << report.cpoStepMs
-              << " ms prompt-shared, " << report.cpoStepNaiveMs << " ms naive ("
-              << report.cpoStepMs / report.cpoStepNaiveMs << "x)\n"
-              << "AN sampling (8 x 3 x 64 tokens): " << report.anTokensPerS
-              << " tokens/s with KV cache, " << report.anNaiveTokensPerS << " without ("
-              << report.anTokensPerS / report.anNaiveTokensPerS << "x)\n";
+    std::cout << "device " << report.device << ", BLAS " << report.blas << ' '
+              << report.blasCore << ", " << report.threads << " intra-op thread(s), BLAS "
+              << report.blasThreads << "\n";
+    if (report.matmulGflops)
+        std::cout << "matmul 1024^3 fp32 (roof): " << *report.matmulGflops << " GFLOP/s at "
+                  << report.matmulBlasThreads << " BLAS thread(s)\n";
+    if (report.mleStepMs)
+        std::cout << "MLE step (" << report.params << " params, 8 x 128 tokens): "
+                  << *report.mleStepMs << " ms = " << *report.mleTokensPerS << " tokens/s\n"
+                  << "MFU (6 * params * tokens/s / roof FLOP/s): " << figure(report.mfu)
+                  << '\n';
+    if (report.cpoStepMs || report.cpoStepNaiveMs)
+        std::cout << "CPO step (8 x K 4, 64 + 64 tokens): " << figure(report.cpoStepMs)
+                  << " ms prompt-shared, " << figure(report.cpoStepNaiveMs) << " ms naive\n";
+    if (report.anTokensPerS || report.anNaiveTokensPerS)
+        std::cout << "AN sampling (8 x 3 x 64 tokens): " << figure(report.anTokensPerS)
+                  << " tokens/s with KV cache, " << figure(report.anNaiveTokensPerS)
+                  << " without\n";
+    for (const auto& [stage, peak] : report.costs)
+        std::cout << "peak memory, " << stage << ": " << figure(peak.rssMb) << " MiB resident"
+                  << (peak.cudaGb ? ", " + figure(peak.cudaGb) + " GiB CUDA" : "") << '\n';
 }
 
 int runBench(const BenchCliOptions& options)
@@ -42,10 +58,17 @@ int runBench(const BenchCliOptions& options)
         const auto blas = perf::probeBlas();
         if (blas.isReference())
             log::get("bench")->error("*** {} ***", perf::referenceBlasWarning(blas));
+        if (blas.genericKernels())
+            log::get("bench")->warn("{}", perf::genericKernelsWarning(blas));
     }
     perf::BenchOptions benchOptions;
     benchOptions.device = device;
     benchOptions.timedSteps = options.steps;
+    if (!options.only.empty()) {
+        benchOptions.stages.clear();
+        for (const auto& name : options.only)
+            benchOptions.stages.insert(*perf::parseBenchStage(name));
+    }
     const auto report = perf::runBench(benchOptions, [](const std::string& stage) {
         log::get("bench")->info("measuring {}", stage);
     });
@@ -68,6 +91,9 @@ void addBenchCommand(CLI::App& app, Action& action)
     command->add_option("--steps", options->steps, "Timed training steps")
         ->capture_default_str()
         ->check(positiveNumber());
+    command->add_option("--only", options->only, "Measure only these figures (all by default)")
+        ->delimiter(',')
+        ->check(CLI::IsMember(perf::benchStageNames()));
     addCommonOptions(*command, options->common);
     command->callback([options, &action] { action = [options] { return runBench(*options); }; });
 }

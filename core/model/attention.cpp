@@ -125,6 +125,14 @@ ForwardContext beginForward(const ModelConfig& config, const torch::Tensor& inpu
             positionIds(attentionMask, time, past, device), cache, past};
 }
 
+torch::Tensor positionsWithLogits(const torch::Tensor& hidden, std::int64_t logitsFrom)
+{
+    const std::int64_t time = hidden.size(1);
+    TORCH_CHECK(logitsFrom >= 0 && logitsFrom <= time, "logitsFrom must be in [0, ", time,
+                "], got ", logitsFrom);
+    return logitsFrom == 0 ? hidden : hidden.narrow(1, logitsFrom, time - logitsFrom);
+}
+
 std::pair<torch::Tensor, torch::Tensor> extendCache(KVCache* cache, std::size_t layer,
                                                     torch::Tensor k, torch::Tensor v)
 {

@@ -52,6 +52,10 @@ struct ForwardContext {
 ForwardContext beginForward(const ModelConfig& config, const torch::Tensor& inputIds,
                             const torch::Tensor& attentionMask, KVCache* cache);
 
+// The final hidden states [batch, time, hidden] of the positions from logitsFrom on, the ones
+// a forward call's LM head runs on (CausalLMImpl::forward).
+torch::Tensor positionsWithLogits(const torch::Tensor& hidden, std::int64_t logitsFrom);
+
 // Appends one layer's new keys and values to the cache (when there is one; in place when it
 // has room) and returns what attention sees: past and current keys and values,
 // [batch, kvHeads, past + time, headDim].

@@ -68,9 +68,13 @@ public:
     //   unpadded.
     // cache: when given, attention also covers the cached positions and this call's keys and
     //   values are appended to it.
+    // logitsFrom: the first of this call's positions that gets logits (0..time). The LM head is
+    //   the largest matmul of a small model: callers that only need some positions' predictions
+    //   (a continuation after its prompt, a prompt only encoded into the cache) skip the rest.
+    //   logits is then [batch, time - logitsFrom, vocab]; hidden covers every position.
     virtual ForwardOutput forward(const torch::Tensor& inputIds,
                                   const torch::Tensor& attentionMask = {},
-                                  KVCache* cache = nullptr) = 0;
+                                  KVCache* cache = nullptr, std::int64_t logitsFrom = 0) = 0;
 
     // The tied LM head shares the embedding tensor; HF files store it once.
     bool lmHeadTied() const { return m_config.tieWordEmbeddings; }

@@ -78,7 +78,8 @@ Gpt2Impl::Gpt2Impl(ModelConfig config, const torch::TensorOptions& options)
 }
 
 ForwardOutput Gpt2Impl::forward(const torch::Tensor& inputIds,
-                                const torch::Tensor& attentionMask, KVCache* cache)
+                                const torch::Tensor& attentionMask, KVCache* cache,
+                                std::int64_t logitsFrom)
 {
     auto context = beginForward(config(), inputIds, attentionMask, cache);
     const std::int64_t end = context.pastLength + inputIds.size(1);
@@ -92,7 +93,7 @@ ForwardOutput Gpt2Impl::forward(const torch::Tensor& inputIds,
         h = block(h, context);
     h = t.ln_f(h);
     // The tied head: logits = h @ wte^T, with wte read transposed in place by the GEMM.
-    auto logits = torch::linear(h, t.wte->weight);
+    auto logits = torch::linear(positionsWithLogits(h, logitsFrom), t.wte->weight);
     return {std::move(logits), std::move(h)};
 }
 

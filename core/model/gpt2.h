@@ -67,7 +67,8 @@ public:
     explicit Gpt2Impl(ModelConfig config, const torch::TensorOptions& options = {});
 
     ForwardOutput forward(const torch::Tensor& inputIds, const torch::Tensor& attentionMask = {},
-                          KVCache* cache = nullptr) override;
+                          KVCache* cache = nullptr,
+                          std::int64_t logitsFrom = 0) override;
 
 private:
     Gpt2Transformer m_transformer;

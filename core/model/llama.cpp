@@ -120,7 +120,8 @@ Rotary LlamaImpl::rotary(const torch::Tensor& positions) const
 }
 
 ForwardOutput LlamaImpl::forward(const torch::Tensor& inputIds,
-                                 const torch::Tensor& attentionMask, KVCache* cache)
+                                 const torch::Tensor& attentionMask, KVCache* cache,
+                                 std::int64_t logitsFrom)
 {
     auto context = beginForward(config(), inputIds, attentionMask, cache);
     auto& model = *m_model;
@@ -129,7 +130,8 @@ ForwardOutput LlamaImpl::forward(const torch::Tensor& inputIds,
     for (auto& layer : model.decoderLayers)
         h = layer(h, rope, context);
     h = model.norm(h);
-    auto logits = torch::linear(h, lmHeadTied() ? model.embed_tokens->weight : m_lmHead->weight);
+    auto logits = torch::linear(positionsWithLogits(h, logitsFrom),
+                                lmHeadTied() ? model.embed_tokens->weight : m_lmHead->weight);
     return {std::move(logits), std::move(h)};
 }
 

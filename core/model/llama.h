@@ -78,7 +78,8 @@ public:
     explicit LlamaImpl(ModelConfig config, const torch::TensorOptions& options = {});
 
     ForwardOutput forward(const torch::Tensor& inputIds, const torch::Tensor& attentionMask = {},
-                          KVCache* cache = nullptr) override;
+                          KVCache* cache = nullptr,
+                          std::int64_t logitsFrom = 0) override;
 
 private:
     Rotary rotary(const torch::Tensor& positions) const;

@@ -3,11 +3,17 @@
 #include "eval/generate.h"
 #include "model/causal_lm.h"
 #include "perf/blas_probe.h"
+#include "perf/peak_memory.h"
 #include "train/cpo/candidate_batch.h"
 #include "train/cpo/candidate_scoring.h"
 #include "train/cpo/cpo_loss.h"
+#include "util/blas_threads.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <chrono>
+#include <thread>
 #include <vector>
 
 namespace cpo::perf {
@@ -36,15 +42,85 @@ model::ModelConfig benchModelConfig()
     return config;
 }
 
-double measureMatmulGflops(const torch::Device& device)
+struct Timed {
+    double seconds = 0;
+    StageCost cost;
+};
+
+// User + system CPU seconds of the whole process so far.
+double processCpuSeconds()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+    };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Like secondsPerCall, with the peak memory and CPU time of the timed calls (after the
+// warm-up call).
+Timed timeCalls(const std::function<void()>& fn, int repeats, torch::Device device)
+{
+    fn();
+    const PeakMemoryWindow window(device);
+    const double cpuStart = processCpuSeconds();
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < repeats; ++i)
+        fn();
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    const double cpuMs = (processCpuSeconds() - cpuStart) * 1e3 / repeats;
+    return {elapsed.count() / repeats, {window.peakRssMb(), window.cudaPeakGb(), cpuMs}};
+}
+
+struct Roof {
+    double gflops = 0;
+    int blasThreads = -1;
+};
+
+// The machine's fp32 matmul roof: the fastest of several 1024^3 products (a roof, not an
+// average over whatever else the machine is doing), on a CPU at each OpenBLAS thread count
+// from 1 to the cores (it is not always all of them: its threads may fight LibTorch's or
+// other processes'). The thread count in force before is restored.
+Roof measureMatmulRoof(const torch::Device& device)
 {
     const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
     const auto a = torch::randn({kMatmulSize, kMatmulSize}, options);
     const auto b = torch::randn({kMatmulSize, kMatmulSize}, options);
-    const int repeats = device.is_cuda() ? 50 : 8;
-    const double seconds = secondsPerCall([&] { (void)a.mm(b).sum().item<float>(); }, repeats);
+    auto c = torch::empty({kMatmulSize, kMatmulSize}, options);
     const double flops = 2.0 * kMatmulSize * kMatmulSize * kMatmulSize;
-    return flops / seconds / 1e9;
+    const auto fastest = [&](int calls) {
+        double best = 0;
+        for (int i = 0; i <= calls; ++i) { // call 0 warms up
+            const auto start = std::chrono::steady_clock::now();
+            torch::mm_out(c, a, b);
+            if (device.is_cuda())
+                (void)c.sum().item<float>();
+            const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+            if (i > 0)
+                best = std::max(best, flops / took.count() / 1e9);
+        }
+        return best;
+    };
+    if (device.is_cuda())
+        return {fastest(50), -1};
+    const int original = blasThreads();
+    if (original < 0) // not OpenBLAS: its own settings
+        return {fastest(8), -1};
+    const int cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    std::vector<int> counts; // 1, 2, 4, ... and the cores
+    for (int threads = 1; threads < cores; threads *= 2)
+        counts.push_back(threads);
+    counts.push_back(cores);
+    Roof roof;
+    for (const int threads : counts) {
+        setBlasThreads(threads);
+        const double gflops = fastest(8);
+        if (gflops > roof.gflops)
+            roof = {gflops, threads};
+    }
+    setBlasThreads(original);
+    return roof;
 }
 
 std::vector<std::int32_t> randomTokens(std::int64_t count)
@@ -53,11 +129,11 @@ std::vector<std::int32_t> randomTokens(std::int64_t count)
     return {ids.data_ptr<std::int64_t>(), ids.data_ptr<std::int64_t>() + count};
 }
 
-// Milliseconds per CPO step. Shared: the engine's own step (train::CandidateBatch): each
+// One CPO step. Shared: the engine's own step (train::CandidateBatch): each
 // prompt encoded once for its K candidates, π_ref computed in the step for the negatives
 // and y1's read from the per-example cache (filled by the warm-up step, as by the first
 // epoch of a run). Naive: K full sequences through π_θ and π_ref, nothing shared or cached.
-double cpoStepMs(const BenchOptions& options, bool shared)
+Timed cpoStep(const BenchOptions& options, bool shared)
 {
     auto policy = model::createModel(benchModelConfig());
     policy->to(options.device);
@@ -103,12 +179,13 @@ double cpoStepMs(const BenchOptions& options, bool shared)
         (void)loss.item<float>();
     };
     for (int i = 1; i < options.warmupSteps; ++i)
-        step(); // secondsPerCall does one more warm-up call itself
-    return secondsPerCall(step, options.timedSteps) * 1e3;
+        step(); // timeCalls does one more warm-up call itself
+    return timeCalls(step, options.timedSteps, options.device);
 }
 
-// Tokens per second of AN sampling (from a fresh bench model), with or without the KV cache.
-double anTokensPerS(const BenchOptions& options, bool useKvCache)
+// AN sampling (from a fresh bench model), with or without the KV cache; sampled tokens in
+// `tokens`.
+Timed anSampling(const BenchOptions& options, bool useKvCache, std::int64_t& tokens)
 {
     auto model = model::createModel(benchModelConfig());
     model->to(options.device);
@@ -122,37 +199,75 @@ double anTokensPerS(const BenchOptions& options, bool useKvCache)
     generate.maxNewTokens = kContinuationTokens; // no EOS: every row runs the full length
     generate.seed = options.seed;
     generate.useKvCache = useKvCache;
-    std::int64_t tokens = 0;
     const auto run = [&] {
         tokens = 0;
         for (const auto& sequence : eval::generate(*model, prompts, generate))
             tokens += static_cast<std::int64_t>(sequence.tokens.size());
     };
     // Without the cache one call takes seconds on a CPU: a single timed call is enough.
-    const double seconds = secondsPerCall(run, useKvCache ? options.timedSteps : 1);
-    return static_cast<double>(tokens) / seconds;
+    return timeCalls(run, useKvCache ? options.timedSteps : 1, options.device);
+}
+
+constexpr BenchStage kStages[] = {BenchStage::Matmul,   BenchStage::Mle, BenchStage::Cpo,
+                                  BenchStage::CpoNaive, BenchStage::An,  BenchStage::AnNaive};
+
+void putIf(nlohmann::json& out, const char* key, const std::optional<double>& value)
+{
+    if (value)
+        out[key] = *value;
 }
 
 } // namespace
 
+const std::vector<std::string>& benchStageNames()
+{
+    static const std::vector<std::string> names = {"matmul", "mle",     "cpo",
+                                                   "cpo-naive", "an", "an-naive"};
+    return names;
+}
+
+std::optional<BenchStage> parseBenchStage(const std::string& name)
+{
+    const auto& names = benchStageNames();
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end())
+        return std::nullopt;
+    return kStages[it - names.begin()];
+}
+
 double secondsPerCall(const std::function<void()>& fn, int repeats)
 {
-    fn();
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < repeats; ++i)
-        fn();
-    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    return elapsed.count() / repeats;
+    return timeCalls(fn, repeats, torch::kCPU).seconds;
 }
 
 nlohmann::json BenchReport::toJson() const
 {
-    return {{"device", device},           {"blas", blas},
-            {"threads", threads},         {"params", params},
-            {"mle_step_ms", mleStepMs},   {"mle_tokens_per_s", mleTokensPerS},
-            {"matmul_gflops", matmulGflops}, {"mfu", mfu},
-            {"cpo_step_ms", cpoStepMs},   {"cpo_step_naive_ms", cpoStepNaiveMs},
-            {"an_tokens_per_s", anTokensPerS}, {"an_naive_tokens_per_s", anNaiveTokensPerS}};
+    nlohmann::json out = {{"device", device},   {"blas", blas},         {"blas_core", blasCore},
+                          {"threads", threads}, {"blas_threads", blasThreads},
+                          {"params", params}};
+    putIf(out, "matmul_gflops", matmulGflops);
+    if (matmulGflops)
+        out["matmul_blas_threads"] = matmulBlasThreads;
+    putIf(out, "mle_step_ms", mleStepMs);
+    putIf(out, "mle_tokens_per_s", mleTokensPerS);
+    putIf(out, "mfu", mfu);
+    putIf(out, "cpo_step_ms", cpoStepMs);
+    putIf(out, "cpo_step_naive_ms", cpoStepNaiveMs);
+    putIf(out, "an_tokens_per_s", anTokensPerS);
+    putIf(out, "an_naive_tokens_per_s", anNaiveTokensPerS);
+    nlohmann::json rss = nlohmann::json::object();
+    nlohmann::json cuda = nlohmann::json::object();
+    nlohmann::json cpu = nlohmann::json::object();
+    for (const auto& [stage, peak] : costs) {
+        putIf(rss, stage.c_str(), peak.rssMb);
+        putIf(cuda, stage.c_str(), peak.cudaGb);
+        cpu[stage] = peak.cpuMs;
+    }
+    out["peak_rss_mb"] = rss;
+    out["cpu_ms"] = cpu;
+    if (!cuda.empty())
+        out["cuda_peak_mem_gb"] = cuda;
+    return out;
 }
 
 BenchReport runBench(const BenchOptions& options, const BenchProgress& progress)
@@ -161,50 +276,79 @@ BenchReport runBench(const BenchOptions& options, const BenchProgress& progress)
         if (progress)
             progress(stage);
     };
+    const auto wanted = [&](BenchStage stage) { return options.stages.count(stage) > 0; };
     torch::manual_seed(options.seed);
     BenchReport result;
     result.device = options.device.str();
-    result.blas = options.device.is_cuda() ? "cublas" : probeBlas().name;
+    if (options.device.is_cuda()) {
+        result.blas = "cublas";
+    } else {
+        const auto blas = probeBlas();
+        result.blas = blas.name;
+        result.blasCore = blas.core;
+    }
     result.threads = torch::get_num_threads();
+    result.blasThreads = options.device.is_cuda() ? -1 : blasThreads();
+    result.params = model::countParameters(*model::createModel(benchModelConfig()));
 
-    report("matmul 1024^3 fp32");
-    result.matmulGflops = measureMatmulGflops(options.device);
-
-    report("MLE step (GPT-2 d256 x 4 layers, batch 8 x 128)");
-    auto model = model::createModel(benchModelConfig());
-    model->to(options.device);
-    model->train();
-    result.params = model::countParameters(*model);
-    torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-4));
-    const auto tokens = torch::randint(
-        0, 4096, {kBatch, kSequence},
-        torch::TensorOptions().dtype(torch::kInt64).device(options.device));
-    const auto step = [&] {
-        optimizer.zero_grad();
-        const auto logits = model->forward(tokens).logits;
-        const auto loss = torch::nn::functional::cross_entropy(
-            logits.slice(1, 0, kSequence - 1).reshape({-1, logits.size(-1)}),
-            tokens.slice(1, 1).reshape({-1}));
-        loss.backward();
-        optimizer.step();
-        (void)loss.item<float>();
-    };
-    for (int i = 1; i < options.warmupSteps; ++i)
-        step(); // secondsPerCall does one more warm-up call itself
-    const double seconds = secondsPerCall(step, options.timedSteps);
-    result.mleStepMs = seconds * 1e3;
-    result.mleTokensPerS = static_cast<double>(kBatch * kSequence) / seconds;
-    result.mfu = 6.0 * static_cast<double>(result.params) * result.mleTokensPerS /
-                 (result.matmulGflops * 1e9);
-
-    report("CPO step (batch 8, K 4, prompt 64 + continuation 64), prompt shared");
-    result.cpoStepMs = cpoStepMs(options, true);
-    report("CPO step, naive (K full sequences)");
-    result.cpoStepNaiveMs = cpoStepMs(options, false);
-    report("AN sampling (8 prompts x 3 continuations x 64 tokens), KV cache");
-    result.anTokensPerS = anTokensPerS(options, true);
-    report("AN sampling, naive (no KV cache)");
-    result.anNaiveTokensPerS = anTokensPerS(options, false);
+    if (wanted(BenchStage::Matmul)) {
+        report("matmul 1024^3 fp32, the roof over BLAS thread counts");
+        const auto roof = measureMatmulRoof(options.device);
+        result.matmulGflops = roof.gflops;
+        result.matmulBlasThreads = roof.blasThreads;
+    }
+    if (wanted(BenchStage::Mle)) {
+        report("MLE step (GPT-2 d256 x 4 layers, batch 8 x 128)");
+        auto model = model::createModel(benchModelConfig());
+        model->to(options.device);
+        model->train();
+        torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-4));
+        const auto tokens = torch::randint(
+            0, 4096, {kBatch, kSequence},
+            torch::TensorOptions().dtype(torch::kInt64).device(options.device));
+        const auto step = [&] {
+            optimizer.zero_grad();
+            const auto logits = model->forward(tokens).logits;
+            const auto loss = torch::nn::functional::cross_entropy(
+                logits.slice(1, 0, kSequence - 1).reshape({-1, logits.size(-1)}),
+                tokens.slice(1, 1).reshape({-1}));
+            loss.backward();
+            optimizer.step();
+            (void)loss.item<float>();
+        };
+        for (int i = 1; i < options.warmupSteps; ++i)
+            step(); // timeCalls does one more warm-up call itself
+        const auto timed = timeCalls(step, options.timedSteps, options.device);
+        result.mleStepMs = timed.seconds * 1e3;
+        result.mleTokensPerS = static_cast<double>(kBatch * kSequence) / timed.seconds;
+        result.costs.emplace_back("mle_step", timed.cost);
+        if (result.matmulGflops)
+            result.mfu = 6.0 * static_cast<double>(result.params) * *result.mleTokensPerS /
+                         (*result.matmulGflops * 1e9);
+    }
+    if (wanted(BenchStage::Cpo)) {
+        report("CPO step (batch 8, K 4, prompt 64 + continuation 64), prompt shared");
+        const auto timed = cpoStep(options, true);
+        result.cpoStepMs = timed.seconds * 1e3;
+        result.costs.emplace_back("cpo_step", timed.cost);
+    }
+    if (wanted(BenchStage::CpoNaive)) {
+        report("CPO step, naive (K full sequences)");
+        const auto timed = cpoStep(options, false);
+        result.cpoStepNaiveMs = timed.seconds * 1e3;
+        result.costs.emplace_back("cpo_step_naive", timed.cost);
+    }
+    for (const bool cached : {true, false}) {
+        if (!wanted(cached ? BenchStage::An : BenchStage::AnNaive))
+            continue;
+        report(cached ? "AN sampling (8 prompts x 3 continuations x 64 tokens), KV cache"
+                      : "AN sampling, naive (no KV cache)");
+        std::int64_t tokens = 0;
+        const auto timed = anSampling(options, cached, tokens);
+        (cached ? result.anTokensPerS : result.anNaiveTokensPerS) =
+            static_cast<double>(tokens) / timed.seconds;
+        result.costs.emplace_back(cached ? "an_sampling" : "an_sampling_naive", timed.cost);
+    }
     return result;
 }
 

@@ -5,39 +5,68 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace cpo::perf {
+
+// The figures `cpo bench` can measure; `--only` picks some (compare.sh times one at a time).
+enum class BenchStage { Matmul, Mle, Cpo, CpoNaive, An, AnNaive };
+
+// "matmul", "mle", "cpo", "cpo-naive", "an", "an-naive", in that order.
+const std::vector<std::string>& benchStageNames();
+std::optional<BenchStage> parseBenchStage(const std::string& name);
 
 struct BenchOptions {
     torch::Device device = torch::kCPU;
     int warmupSteps = 2;
     int timedSteps = 8;
     std::uint64_t seed = 1234;
+    std::set<BenchStage> stages = {BenchStage::Matmul, BenchStage::Mle,     BenchStage::Cpo,
+                                   BenchStage::CpoNaive, BenchStage::An, BenchStage::AnNaive};
+};
+
+// One stage's measured calls: their peak memory (perf::PeakMemoryWindow) and the process's
+// CPU time per call (user + system, every thread), which a loaded machine inflates far less
+// than the wall time.
+struct StageCost {
+    std::optional<double> rssMb;     // the process's peak resident memory, MiB
+    std::optional<double> cudaGb;    // the CUDA allocator's peak, GiB (CUDA devices only)
+    double cpuMs = 0;
 };
 
 // Figures for the fixed bench configuration (see the README): a GPT-2 of vocabulary 4096,
 // d_model 256, 4 layers, 4 heads, 128 positions, trained on batches of 8 x 128 random tokens
-// with AdamW (lr 1e-4), fp32, next-token loss over all positions.
+// with AdamW (lr 1e-4), fp32, next-token loss over all positions. A figure is empty when its
+// stage was not measured.
 struct BenchReport {
     std::string device;
     std::string blas;
-    int threads = 0;
+    std::string blasCore;             // OpenBLAS's kernel set, e.g. "SkylakeX"
+    int threads = 0;                  // LibTorch's intra-op threads for the training stages
+    int blasThreads = -1;             // OpenBLAS's threads for them; -1: another BLAS
     std::int64_t params = 0;          // every trainable parameter, tied LM head counted once
-    double mleStepMs = 0;
-    double mleTokensPerS = 0;
-    double matmulGflops = 0;          // fp32 1024 x 1024 x 1024 matmul in this process
-    double mfu = 0;                   // 6 * params * tokens/s / matmul FLOP/s
+    // The roof: fp32 1024^3 matmul, the fastest call over OpenBLAS thread counts 1..cores
+    // (matmulBlasThreads: the count that reached it).
+    std::optional<double> matmulGflops;
+    int matmulBlasThreads = -1;
+    std::optional<double> mleStepMs;
+    std::optional<double> mleTokensPerS;
+    std::optional<double> mfu;        // 6 * params * tokens/s / roof FLOP/s
     // One CPO step on the same model: batch 8, K 4 (y1 + 3 random-token negatives), prompt 64
     // + continuation 64, π_ref log-probs computed in the step, backward, AdamW. The engine's
     // way (prompt shared, y1's π_ref from the per-example cache) and the straightforward one
     // (K full sequences, π_ref recomputed, nothing shared).
-    double cpoStepMs = 0;
-    double cpoStepNaiveMs = 0;
+    std::optional<double> cpoStepMs;
+    std::optional<double> cpoStepNaiveMs;
     // AN sampling: 3 continuations x 64 tokens for each of 8 prompts of 64 tokens,
     // temperature 1, with the KV cache and without.
-    double anTokensPerS = 0;
-    double anNaiveTokensPerS = 0;
+    std::optional<double> anTokensPerS;
+    std::optional<double> anNaiveTokensPerS;
+    // Per measured stage, by its JSON name ("mle_step", "cpo_step", ...).
+    std::vector<std::pair<std::string, StageCost>> costs;
 
     nlohmann::json toJson() const;
 };

@@ -65,7 +65,9 @@ torch::Tensor continuationEmbeddings(model::CausalLMImpl& model, const torch::Te
     checkEmbeddingInputs(ids, attentionMask, continuationMask);
     torch::NoGradGuard noGrad;
     EvalModeScope evalMode(model);
-    const auto hidden = model.forward(ids, attentionMask).hidden.to(torch::kFloat32);
+    // Only the hidden states are used: no LM head (logits from the last position + 1 on).
+    const auto hidden =
+        model.forward(ids, attentionMask, nullptr, ids.size(1)).hidden.to(torch::kFloat32);
     // A position counts when it is both real and in the continuation, so a caller may mark
     // the continuation as "every position after the prompt" without masking padding twice.
     auto weights = continuationMask.to(hidden.device(), torch::kFloat32);

@@ -161,6 +161,9 @@ private Q_SLOTS:
     void reservedCacheWritesInPlace_data();
     void reservedCacheWritesInPlace();
 
+    void logitsFromSkipsLeadingPositions_data();
+    void logitsFromSkipsLeadingPositions();
+
     void paddingInvariance_data();
     void paddingInvariance();
 
@@ -361,6 +364,37 @@ void TestModel::cacheRowsCanBeRepeated()
     const auto full = model->forward(torch::cat({prompt.expand({3, 5}), continuation}, 1));
     QVERIFY(maxAbsDiff(cached.logits, full.logits.narrow(1, 5, 2)) < 1e-5);
     QCOMPARE(cache.keys.front().size(0), std::int64_t{1}); // the original is untouched
+}
+
+void TestModel::logitsFromSkipsLeadingPositions_data()
+{
+    addArchitectureRows();
+}
+
+// Scoring asks for the logits of the continuation positions only: they equal the full call's
+// (the LM head is per position), the hidden states still cover every position, and the
+// prompt-only call (logitsFrom = time) fills the cache without computing any.
+void TestModel::logitsFromSkipsLeadingPositions()
+{
+    QFETCH(QString, kind);
+    const auto model = randomModel(kind);
+    torch::NoGradGuard noGrad;
+    const auto [ids, mask] = leftPaddedPrompts();
+    const auto full = model->forward(ids, mask);
+    const auto tail = model->forward(ids, mask, nullptr, 4);
+    QCOMPARE(tail.logits.size(1), std::int64_t{3});
+    QVERIFY(maxAbsDiff(tail.logits, full.logits.narrow(1, 4, 3)) < 1e-6);
+    QVERIFY(maxAbsDiff(tail.hidden, full.hidden) < 1e-6);
+    KVCache cache;
+    QCOMPARE(model->forward(ids, mask, &cache, 7).logits.size(1), std::int64_t{0});
+    QCOMPARE(cache.length(), std::int64_t{7});
+    bool refused = false;
+    try {
+        (void)model->forward(ids, mask, nullptr, 8);
+    } catch (const c10::Error&) {
+        refused = true;
+    }
+    QVERIFY(refused);
 }
 
 void TestModel::reservedCacheWritesInPlace_data()

@@ -1,8 +1,10 @@
 #include "train/cpo/candidate_scoring.h"
 
+#include "train/cpo/selected_log_probs.h"
 #include "util/error.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace cpo::train {
 namespace {
@@ -62,12 +64,9 @@ torch::Tensor atLeastFloat32(const torch::Tensor& t)
     return t.element_size() < 4 ? t.to(torch::kFloat32) : t;
 }
 
-// log_softmax(logits).gather(targets) without materialising the normalised [.., vocab]
-// tensor: the picked logit minus the row's logsumexp.
 torch::Tensor pickLogProbs(const torch::Tensor& logits, const torch::Tensor& targets)
 {
-    const auto wide = atLeastFloat32(logits);
-    return wide.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - wide.logsumexp(-1);
+    return selectedLogProbs(atLeastFloat32(logits), targets);
 }
 
 } // namespace
@@ -103,9 +102,14 @@ SequenceLogProbs scoreSharedPrompts(model::CausalLMImpl& model, const ScoringReq
     model::KVCache cache;
     // A mask only when some prompt is padded: without padding plain causal attention needs
     // none. (A one-token prompt leaves a fully padded head row, masked out below.)
-    const bool padded = headWidth > 0 && headMask.eq(0).any().item<bool>();
+    const bool padded = std::any_of(request.prompts.begin(), request.prompts.end(),
+                                    [&](const Tokens& p) {
+                                        return static_cast<std::int64_t>(p.size()) - 1 <
+                                               headWidth;
+                                    });
+    // Only encoded into the cache: no LM head at all (logits from position headWidth on).
     if (headWidth > 0)
-        (void)model.forward(headIds, padded ? headMask : torch::Tensor(), &cache);
+        (void)model.forward(headIds, padded ? headMask : torch::Tensor(), &cache, headWidth);
 
     const auto owner = torch::tensor(std::vector<std::int64_t>(request.owner.begin(),
                                                                request.owner.end()),
@@ -128,8 +132,16 @@ SequenceLogProbs scoreSharedPrompts(model::CausalLMImpl& model, const ScoringReq
     torch::Tensor logits;
     if (headWidth > 0) {
         auto rowCache = cache.selectRows(owner);
+        // Without padding anywhere, causal attention over the cache needs no key mask (and
+        // the positions simply continue the prompt's).
+        const bool ragged = std::any_of(request.continuations.begin(),
+                                        request.continuations.end(), [&](const Tokens& c) {
+                                            return static_cast<std::int64_t>(c.size()) < width;
+                                        });
         const auto keyMask =
-            torch::cat({headMask.index_select(0, owner), mask.to(torch::kInt64)}, 1);
+            padded || ragged
+                ? torch::cat({headMask.index_select(0, owner), mask.to(torch::kInt64)}, 1)
+                : torch::Tensor();
         logits = model.forward(inputs, keyMask, &rowCache).logits;
     } else {
         // Right-padded rows: under causal attention no real token sees the padding.
@@ -143,47 +155,49 @@ SequenceLogProbs scoreFullSequences(model::CausalLMImpl& model, const ScoringReq
     check(request);
     const auto device = deviceOf(model);
     const auto rows = static_cast<std::int64_t>(request.continuations.size());
+    const auto promptOf = [&](std::int64_t r) -> const Tokens& {
+        const auto owner = request.owner[static_cast<std::size_t>(r)];
+        return request.prompts[static_cast<std::size_t>(owner)];
+    };
+    // Column r·total + t predicts token t + 1. The first column that predicts a continuation
+    // token is the shortest prompt's last one: the LM head starts there, the prompt columns
+    // before it predict nothing that is scored.
     std::int64_t total = 0;
+    std::int64_t first = std::numeric_limits<std::int64_t>::max();
     for (std::int64_t r = 0; r < rows; ++r) {
-        const auto& c = request.continuations[static_cast<std::size_t>(r)];
-        const auto& p = request.prompts[static_cast<std::size_t>(request.owner[r])];
-        total = std::max(total, static_cast<std::int64_t>(p.size() + c.size()));
+        const auto prompt = static_cast<std::int64_t>(promptOf(r).size());
+        total = std::max(total, prompt + static_cast<std::int64_t>(
+                                             request.continuations[static_cast<std::size_t>(r)]
+                                                 .size()));
+        first = std::min(first, prompt - 1);
     }
     auto ids = torch::zeros({rows, total}, torch::kInt64);
-    auto scored = torch::zeros({rows, total}, torch::kFloat32);
     {
         auto idsAccess = ids.accessor<std::int64_t, 2>();
-        auto scoredAccess = scored.accessor<float, 2>();
         for (std::int64_t r = 0; r < rows; ++r) {
-            const auto& c = request.continuations[static_cast<std::size_t>(r)];
-            const auto& p = request.prompts[static_cast<std::size_t>(request.owner[r])];
             std::int64_t t = 0;
-            for (const auto id : p)
+            for (const auto id : promptOf(r))
                 idsAccess[r][t++] = id;
-            for (const auto id : c) {
-                scoredAccess[r][t] = 1.0F;
+            for (const auto id : request.continuations[static_cast<std::size_t>(r)])
                 idsAccess[r][t++] = id;
-            }
         }
     }
     ids = ids.to(device);
-    scored = scored.to(device);
-    // Right-padded: under causal attention no real token sees the padding.
-    const auto logits = model.forward(ids).logits;
-    const auto logProbs = atLeastFloat32(logits.narrow(1, 0, total - 1)).log_softmax(-1)
-                              .gather(-1, ids.narrow(1, 1, total - 1).unsqueeze(-1))
-                              .squeeze(-1) *
-                          scored.narrow(1, 1, total - 1);
+    // Right-padded: under causal attention no real token sees the padding. The last column is
+    // no input: it predicts nothing.
+    const auto predicted = total - 1 - first;
+    const auto logits = model.forward(ids.narrow(1, 0, total - 1), {}, nullptr, first).logits;
+    const auto logProbs = pickLogProbs(logits, ids.narrow(1, first + 1, predicted));
 
     // Realign each row's continuation to start at column 0, as scoreSharedPrompts returns it.
     const auto width = longestOf(request.continuations);
     std::vector<std::int64_t> starts(static_cast<std::size_t>(rows));
     for (std::int64_t r = 0; r < rows; ++r)
-        starts[static_cast<std::size_t>(r)] = static_cast<std::int64_t>(
-            request.prompts[static_cast<std::size_t>(request.owner[r])].size()) - 1;
+        starts[static_cast<std::size_t>(r)] =
+            static_cast<std::int64_t>(promptOf(r).size()) - 1 - first;
     const auto columns = (torch::tensor(starts, torch::kInt64).unsqueeze(1) +
                           torch::arange(width, torch::kInt64).unsqueeze(0))
-                             .clamp_max(total - 2)
+                             .clamp_max(predicted - 1)
                              .to(device);
     const auto mask = padContinuations(request.continuations, width).second.to(device);
     return {logProbs.gather(1, columns) * mask, mask};

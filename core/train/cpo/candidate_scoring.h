@@ -40,7 +40,9 @@ SequenceLogProbs scoreSharedPrompts(model::CausalLMImpl& model, const ScoringReq
 
 // The straightforward way, kept as the reference for tests and the benchmark: each
 // continuation as a full sequence (prompt + continuation, right-padded), one forward pass
-// over all of them, log-softmax over every position, continuation tokens picked out.
+// over all of them, continuation tokens picked out. Only the positions from the shortest
+// prompt's last token on get the LM head and the normalisation: the others predict nothing
+// that is scored.
 SequenceLogProbs scoreFullSequences(model::CausalLMImpl& model, const ScoringRequest& request);
 
 } // namespace cpo::train

@@ -231,16 +231,20 @@ CpoTrainer::StepOutcome CpoTrainer::trainStep()
         for (const auto& c : candidates.continuations)
             policyTokens += static_cast<std::int64_t>(c.size());
 
+        // One copy to the host each, then plain reads (not a tensor per element).
         const auto rewardsCpu = (rewards.detach() * beta).to(torch::kCPU, torch::kFloat64);
         const auto policyCpu = policySums.detach().to(torch::kCPU, torch::kFloat64);
         const auto referenceCpu = referenceSums.detach().to(torch::kCPU, torch::kFloat64);
+        const auto rewardsAt = rewardsCpu.accessor<double, 2>();
+        const auto policyAt = policyCpu.accessor<double, 2>();
+        const auto referenceAt = referenceCpu.accessor<double, 2>();
         const auto orderCpu = ranked ? ranked->order : torch::Tensor();
         for (std::int64_t b = 0; b < B; ++b) {
             ExampleScores e;
             for (std::int64_t k = 0; k < K; ++k) {
-                e.rewards.push_back(rewardsCpu[b][k].item<double>());
-                e.policy.push_back(policyCpu[b][k].item<double>());
-                e.reference.push_back(referenceCpu[b][k].item<double>());
+                e.rewards.push_back(rewardsAt[b][k]);
+                e.policy.push_back(policyAt[b][k]);
+                e.reference.push_back(referenceAt[b][k]);
                 const auto row = static_cast<std::size_t>(b * K + k);
                 e.strategies.push_back(candidates.strategies[row]);
                 e.targetRank.push_back(k == 0 ? 0 : 1);
@@ -248,7 +252,7 @@ CpoTrainer::StepOutcome CpoTrainer::trainStep()
             if (m_options.ranking)
                 for (std::int64_t place = 1; place < K; ++place)
                     e.targetRank[static_cast<std::size_t>(
-                        orderCpu[b][place].item<std::int64_t>())] = place;
+                        orderCpu.accessor<std::int64_t, 2>()[b][place])] = place;
             e.groundTruthTokens = static_cast<std::int64_t>(examples[static_cast<std::size_t>(b)]
                                                                 .continuation.size());
             scores.push_back(std::move(e));
