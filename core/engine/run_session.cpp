@@ -288,7 +288,7 @@ void scaleSteps(ExperimentConfig& config, double factor)
         cpo.evalEvery = scaled(cpo.evalEvery, factor, "cpo.eval_every");
     }
     if (config.eval)
-        config.eval->every = scaled(config.eval->every, factor);
+        config.eval->every = scaled(config.eval->every, factor, "eval.every");
 }
 
 } // namespace cpo::engine
