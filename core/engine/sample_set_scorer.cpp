@@ -8,6 +8,7 @@
 #include "store/candidate_score_store.h"
 #include "store/run_store.h"
 #include "train/cpo/candidate_scoring.h"
+#include "train/tensor_rows.h"
 #include "util/error.h"
 
 #include <torch/torch.h>
@@ -33,15 +34,6 @@ std::shared_ptr<const tokenize::Tokenizer> runTokenizer(const ExperimentConfig& 
         return tokenize::loadTokenizer(
             hub::resolvePath(withRun.model.path, hub::HubContent::Model).path);
     throw Error("run folder " + runDir.string() + ": its experiment names no tokenizer");
-}
-
-std::vector<float> rowOf(const torch::Tensor& cpu2d, std::int64_t row, std::size_t length)
-{
-    const auto access = cpu2d.accessor<float, 2>();
-    std::vector<float> out(length);
-    for (std::size_t t = 0; t < length; ++t)
-        out[t] = access[row][static_cast<std::int64_t>(t)];
-    return out;
 }
 
 } // namespace
@@ -157,8 +149,8 @@ store::SampleSetRecord SampleSetScorer::scoreUnder(const store::SampleSetRecord&
             record.checkpointPhase = phase;
             record.checkpointStep = step;
             const auto r = static_cast<std::int64_t>(row);
-            record.logpTheta = rowOf(policyTokens, r, candidate.tokenIds.size());
-            record.logpRef = rowOf(referenceTokens, r, candidate.tokenIds.size());
+            record.logpTheta = train::floatRow(policyTokens, r, candidate.tokenIds.size());
+            record.logpRef = train::floatRow(referenceTokens, r, candidate.tokenIds.size());
             const double theta =
                 std::accumulate(record.logpTheta.begin(), record.logpTheta.end(), 0.0);
             const double ref = std::accumulate(record.logpRef.begin(), record.logpRef.end(), 0.0);

@@ -10,6 +10,7 @@
 #include "train/lr_schedule.h"
 #include "train/negatives/sampler_factory.h"
 #include "train/phase_loop.h"
+#include "train/tensor_rows.h"
 #include "util/elapsed.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -76,15 +77,6 @@ std::uint64_t computeConfigHash(const model::ModelConfig& config, const CpoOptio
 std::string describeNonFinite(double value)
 {
     return std::isnan(value) ? "NaN" : (value > 0 ? "+infinity" : "-infinity");
-}
-
-std::vector<float> rowOf(const torch::Tensor& cpu2d, std::int64_t row, std::size_t length)
-{
-    const auto access = cpu2d.accessor<float, 2>();
-    std::vector<float> out(length);
-    for (std::size_t t = 0; t < length; ++t)
-        out[t] = access[row][static_cast<std::int64_t>(t)];
-    return out;
 }
 
 } // namespace
@@ -268,8 +260,8 @@ CpoTrainer::StepOutcome CpoTrainer::trainStep()
                 SampleCandidate c;
                 c.tokens = candidates.continuations[static_cast<std::size_t>(k)];
                 c.strategy = candidates.strategies[static_cast<std::size_t>(k)];
-                c.policyLogProbs = rowOf(policyTokensCpu, k, c.tokens.size());
-                c.referenceLogProbs = rowOf(referenceTokensCpu, k, c.tokens.size());
+                c.policyLogProbs = floatRow(policyTokensCpu, k, c.tokens.size());
+                c.referenceLogProbs = floatRow(referenceTokensCpu, k, c.tokens.size());
                 c.reward = first.rewards[static_cast<std::size_t>(k)];
                 c.similarity = ranked->similarities[static_cast<std::size_t>(k)];
                 c.rank = first.targetRank[static_cast<std::size_t>(k)];
