@@ -52,7 +52,8 @@ std::optional<fs::path> lastPhaseCheckpoint(const fs::path& runDir, std::string_
 
 AlphaSweepResult runAlphaSweep(const AlphaSweepRequest& request,
                                const AlphaSweepProgress& progress,
-                               const std::function<void(const std::string&)>& status)
+                               const std::function<void(const std::string&)>& status,
+                               const AlphaSweepStop& stop)
 {
     const auto config = loadRunExperiment(request.runDir);
     if (request.experimentThreads && config.threads > 0) {
@@ -110,6 +111,9 @@ AlphaSweepResult runAlphaSweep(const AlphaSweepRequest& request,
         decoding.batchSize = static_cast<std::size_t>(request.batchSize);
         judged.emplace(evaluation.examples, *data.tokenizer, judge.get(), judgeConfig.name,
                        decoding);
+        // On the oracle task each α's stored evaluation also gets its quality and coverage,
+        // as the run's own final evaluation does: the α view draws them beside the win rate.
+        judged->setOracle(evaluation.oracle);
         // Rows need the run: a folder the store does not know is judged, not stored (a chat
         // judge still caches its answers there).
         if (!runId && status)
@@ -142,9 +146,11 @@ AlphaSweepResult runAlphaSweep(const AlphaSweepRequest& request,
             [&](std::size_t done, std::size_t total, const sweep::SweepPoint& point) {
                 if (progress)
                     progress(done, total, withWinRate(plain(point), done - 1));
-            });
+            },
+            stop);
         for (std::size_t i = 0; i < points.size(); ++i)
             result.points.push_back(withWinRate(plain(points[i]), i));
+        result.cancelled = points.size() < request.alphas.size();
     } catch (const Error& e) {
         throw AlphaSweepModelsError(e.what());
     }

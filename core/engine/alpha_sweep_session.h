@@ -74,11 +74,14 @@ struct AlphaSweepResult {
     std::string judge;                    // the judge's name; "" without one
     std::optional<std::size_t> bestPoint; // the highest win rate (the first of equals)
     bool stored = false;                  // the judged points landed in the store
+    bool cancelled = false; // stopped before its last α: `points` are those finished
 };
 
 // After each α: `done` of `total` finished, `point` the one just finished.
 using AlphaSweepProgress =
     std::function<void(std::size_t done, std::size_t total, const AlphaPoint& point)>;
+// Asked before each α (from the sweep's thread): true cancels the sweep there.
+using AlphaSweepStop = std::function<bool()>;
 
 // The two models cannot be swept together (architecture or shape differ) or the α list is
 // bad: what() is the reason alone, and the caller names the models as its user knows them.
@@ -95,10 +98,13 @@ std::optional<std::filesystem::path> lastPhaseCheckpoint(const std::filesystem::
                                                          std::string_view phase);
 
 // Loads both models, rebuilds the held-out split as the run built it (nothing is written into
-// the run folder) and evaluates each α. Throws AlphaSweepModelsError for models that cannot
-// be interpolated or a bad α list, cpo::Error for the rest (an empty split, say).
+// the run folder) and evaluates each α. A sweep that `stop` cancels between two α keeps what
+// it finished: those points are returned and, judged, stored as the sweep (a cancel before
+// the first α stores nothing). Throws AlphaSweepModelsError for models that cannot be
+// interpolated or a bad α list, cpo::Error for the rest (an empty split, say).
 AlphaSweepResult runAlphaSweep(const AlphaSweepRequest& request,
                                const AlphaSweepProgress& progress = {},
-                               const std::function<void(const std::string&)>& status = {});
+                               const std::function<void(const std::string&)>& status = {},
+                               const AlphaSweepStop& stop = {});
 
 } // namespace cpo::engine

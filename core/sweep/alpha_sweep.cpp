@@ -29,7 +29,8 @@ std::vector<SweepPoint> sweepAlphas(const model::CausalLMImpl& mle,
                                     const model::CausalLMImpl& cpo,
                                     std::span<const double> alphas,
                                     const SweepEvaluator& evaluate,
-                                    const SweepProgress& progress)
+                                    const SweepProgress& progress,
+                                    const SweepStop& stop)
 {
     if (alphas.empty())
         throw Error("the alpha sweep needs at least one alpha");
@@ -42,6 +43,8 @@ std::vector<SweepPoint> sweepAlphas(const model::CausalLMImpl& mle,
     std::vector<SweepPoint> points;
     points.reserve(alphas.size());
     for (const double alpha : alphas) {
+        if (stop && stop())
+            break;
         const auto start = std::chrono::steady_clock::now();
         model::interpolateInto(*buffer, mle, cpo, alpha);
         SweepPoint point;

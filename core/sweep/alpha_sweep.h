@@ -33,6 +33,8 @@ using SweepEvaluator = std::function<SweepScores(model::CausalLMImpl& model)>;
 // After each α: `done` of `total` finished, `point` the one just finished.
 using SweepProgress =
     std::function<void(std::size_t done, std::size_t total, const SweepPoint& point)>;
+// Asked before each α: true ends the sweep there (a cancel between two α).
+using SweepStop = std::function<bool()>;
 
 // DESIGN.md §1's default α list.
 inline constexpr std::array kDefaultAlphas{0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0};
@@ -41,13 +43,15 @@ inline constexpr std::array kDefaultAlphas{0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0};
 // buffer model (a clone of `mle`, on its device) by model::interpolateInto and handed to
 // `evaluate`: memory for three models whatever the number of α. One point per α, in the
 // given order (repeats allowed). α 1 and α 0 evaluate exact copies of θ_MLE and θ_CPO.
+// When `stop` says so before an α, the points so far are returned (fewer than the α).
 // Throws cpo::Error for an empty list, a non-finite α, or models of different architecture
 // or shape (before anything is evaluated).
 std::vector<SweepPoint> sweepAlphas(const model::CausalLMImpl& mle,
                                     const model::CausalLMImpl& cpo,
                                     std::span<const double> alphas,
                                     const SweepEvaluator& evaluate,
-                                    const SweepProgress& progress = {});
+                                    const SweepProgress& progress = {},
+                                    const SweepStop& stop = {});
 
 // "0,0.25,0.5" → {0, 0.25, 0.5}: comma-separated finite numbers, spaces allowed. Throws
 // cpo::Error naming the item that is not one, or saying the list is empty.

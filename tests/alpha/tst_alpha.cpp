@@ -2,12 +2,15 @@
 // point asking for its generations, and the sweep launcher's α list.
 #include "alpha/alpha_generations_model.h"
 #include "alpha/alpha_sweep_view.h"
+#include "engine/alpha_oracle_values.h"
 #include "dashboard/qcustomplot_include.h"
 
 #include <QtTest/QAbstractItemModelTester>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
+#include <QtWidgets/QLabel>
 #include <QtWidgets/QLineEdit>
+#include <QtWidgets/QProgressBar>
 #include <QtWidgets/QPushButton>
 
 using namespace cpo;
@@ -53,9 +56,12 @@ class TestAlpha : public QObject {
 private Q_SLOTS:
     void plotsOnePointPerAlphaWithItsInterval();
     void overlaysRuns();
+    void readsQualityAndCoveragePerAlpha();
+    void plotsQualityAndCoverageOnTheSecondAxis();
     void clickingAPointAsksForItsGenerations();
     void generationsJoinOnTheExample();
     void launchParsesTheAlphaList();
+    void cancelIsAskedOnceAndTheEndShown();
     void modelPassesTheTester();
 };
 
@@ -82,6 +88,56 @@ void TestAlpha::overlaysRuns()
     QCOMPARE(view.plot()->graphCount(), 6); // per run: band low, band high, win rate
     QCOMPARE(view.rateGraph(1)->data()->at(0)->value, 0.6);
     QCOMPARE(view.plot()->legend->itemCount(), 2);
+}
+
+// Each α's evaluation summary holds its quality and coverage (stored by the evaluator on the
+// oracle task); a point without an evaluation, or a summary without them, reads as empty.
+void TestAlpha::readsQualityAndCoveragePerAlpha()
+{
+    const auto sweep = curve(1, {0.4, 0.5, 0.45}).sweep; // evaluations 100, 101, 102
+    std::vector<store::EvaluationRecord> evaluations(3);
+    evaluations[0].id = 102;
+    evaluations[0].summaryJson = R"({"win_rate": 0.45, "sample_teacher_nll": 2.5,
+                                     "heldout_nll": 1.9})";
+    evaluations[1].id = 100;
+    evaluations[1].summaryJson = R"({"win_rate": 0.4, "sample_teacher_nll": 2.25,
+                                     "heldout_nll": 1.95})";
+    evaluations[2].id = 101;
+    evaluations[2].summaryJson = R"({"win_rate": 0.5})"; // stored without the oracle task
+    const auto values = engine::alphaOracleValues(sweep, evaluations);
+    QCOMPARE(values.size(), std::size_t{3});
+    QCOMPARE(values[0].quality.value_or(-1), 2.25);
+    QCOMPARE(values[0].coverage.value_or(-1), 1.95);
+    QVERIFY(!values[1].quality && !values[1].coverage);
+    QCOMPARE(values[2].quality.value_or(-1), 2.5);
+    QCOMPARE(values[2].coverage.value_or(-1), 1.9);
+}
+
+// One quality and one coverage point per α, on the second y axis, beside the win rates.
+void TestAlpha::plotsQualityAndCoverageOnTheSecondAxis()
+{
+    AlphaSweepView view;
+    auto withOracle = curve(1, {0.40, 0.55, 0.50});
+    withOracle.oracle = {{2.40, 1.95}, {2.35, 1.93}, {2.41, 1.94}};
+    view.setCurves({withOracle, curve(2, {0.3, 0.6})});
+    auto* quality = view.qualityGraph(0);
+    auto* coverage = view.coverageGraph(0);
+    QVERIFY(quality && coverage);
+    QCOMPARE(quality->dataCount(), 3);
+    QCOMPARE(coverage->dataCount(), 3);
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(quality->data()->at(i)->key, withOracle.sweep.points[i].alpha);
+        QCOMPARE(quality->data()->at(i)->value, *withOracle.oracle[i].quality);
+        QCOMPARE(coverage->data()->at(i)->value, *withOracle.oracle[i].coverage);
+    }
+    QCOMPARE(quality->valueAxis(), view.plot()->yAxis2);
+    QVERIFY(view.plot()->yAxis2->visible());
+    QVERIFY(view.plot()->yAxis2->range().contains(1.93));
+    QVERIFY(view.plot()->yAxis2->range().contains(2.41));
+    // A sweep stored without them draws no such graph.
+    QVERIFY(!view.qualityGraph(1) && !view.coverageGraph(1));
+    view.setCurves({curve(2, {0.3, 0.6})});
+    QVERIFY(!view.plot()->yAxis2->visible());
 }
 
 void TestAlpha::clickingAPointAsksForItsGenerations()
@@ -147,6 +203,44 @@ void TestAlpha::launchParsesTheAlphaList()
     QVERIFY(!start->isEnabled()); // until the sweep ends
     view.sweepEnded(QStringLiteral("done"));
     QVERIFY(start->isEnabled());
+}
+
+// Cancel asks the worker once and says what it waits for; the worker's answer (how many α
+// were finished and stored) is shown, the progress bar stays where the sweep stopped, and a
+// new sweep can start.
+void TestAlpha::cancelIsAskedOnceAndTheEndShown()
+{
+    AlphaSweepView view;
+    QSignalSpy cancels(&view, &AlphaSweepView::cancelRequested);
+    QPushButton* start = nullptr;
+    QPushButton* cancel = nullptr;
+    for (auto* button : view.findChildren<QPushButton*>()) {
+        if (button->text() == QStringLiteral("Run sweep"))
+            start = button;
+        if (button->text() == QStringLiteral("Cancel"))
+            cancel = button;
+    }
+    QVERIFY(start && cancel);
+    QVERIFY(!cancel->isEnabled());
+    start->click();
+    QVERIFY(cancel->isEnabled());
+    view.setSweepProgress(2, 5);
+    cancel->click();
+    QCOMPARE(cancels.count(), 1);
+    QVERIFY(!cancel->isEnabled()); // asked once
+    const auto labelsSay = [&view](const QString& text) {
+        for (const auto* label : view.findChildren<QLabel*>())
+            if (label->text().contains(text))
+                return true;
+        return false;
+    };
+    QVERIFY(labelsSay(QStringLiteral("Cancelling after the α being evaluated")));
+    view.sweepEnded(QStringLiteral("Sweep cancelled after 3 of 5 α: those 3 stored"));
+    QVERIFY(labelsSay(QStringLiteral("Sweep cancelled after 3 of 5 α")));
+    QVERIFY(start->isEnabled() && !cancel->isEnabled());
+    auto* progress = view.findChild<QProgressBar*>();
+    QVERIFY(progress);
+    QCOMPARE(progress->value(), 2);
 }
 
 void TestAlpha::modelPassesTheTester()

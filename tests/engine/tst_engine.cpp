@@ -5,6 +5,8 @@
 #include "cli_runner.h"
 #include "test_env.h"
 
+#include "engine/alpha_oracle_values.h"
+#include "engine/alpha_sweep_session.h"
 #include "engine/generation_session.h"
 #include "engine/phase_options.h"
 #include "engine/run_catalog.h"
@@ -495,6 +497,36 @@ void TestEngine::hostDeliversEveryEventAfterTheRecorderStoredIt()
     QCOMPARE(sweeps.size(), std::size_t{1});
     QCOMPARE(sweeps[0].points.size(), std::size_t{3});
     QCOMPARE(sweeps[0].points[1].winRate, summary.evaluation[3].winRate);
+    // Each α's quality and coverage on the oracle task are stored with it (the α view's
+    // second axis).
+    for (const auto& values : cpo::engine::alphaOracleValues(sweeps[0], stored))
+        QVERIFY(values.quality && values.coverage && *values.quality > 0.0);
+
+    // A sweep of the finished run cancelled while its first α is evaluated stops before the
+    // second: the α finished is stored as a sweep, with its quality and coverage, and the
+    // run's earlier sweep is left as it was.
+    cpo::engine::AlphaSweepRequest request;
+    request.runDir = root / "run";
+    request.mleModel = *cpo::engine::lastPhaseCheckpoint(request.runDir, "mle");
+    request.cpoModel = *cpo::engine::lastPhaseCheckpoint(request.runDir, "cpo");
+    request.alphas = {0.0, 0.5, 1.0};
+    request.examples = 8;
+    request.judgeFile = cpo::test::sourceDir().toStdString() + "/experiments/judges/oracle.json";
+    request.db = root / "runs.sqlite";
+    bool cancel = false;
+    const auto cancelled = cpo::engine::runAlphaSweep(
+        request, [&](std::size_t, std::size_t, const cpo::engine::AlphaPoint&) { cancel = true; },
+        {}, [&] { return cancel; });
+    QVERIFY(cancelled.cancelled && cancelled.stored);
+    QCOMPARE(cancelled.points.size(), std::size_t{1});
+    const auto after = evaluations.alphaSweeps(id);
+    QCOMPARE(after.size(), std::size_t{2});
+    QCOMPARE(after[0].points.size(), sweeps[0].points.size());
+    QCOMPARE(after[0].points[1].winRate, sweeps[0].points[1].winRate);
+    QCOMPARE(after[1].points.size(), std::size_t{1});
+    QCOMPARE(after[1].points[0].alpha, 0.0);
+    const auto partial = cpo::engine::alphaOracleValues(after[1], evaluations.evaluations(id));
+    QVERIFY(partial[0].quality && partial[0].coverage);
     // What the listener saw is what the store holds, step for step.
     cpo::engine::RunCatalog catalog(root / "runs.sqlite");
     QCOMPARE(catalog.series(id, "mle/loss").steps.size(), std::size_t{6});

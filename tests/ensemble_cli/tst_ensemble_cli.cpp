@@ -5,6 +5,9 @@
 #include "test_env.h"
 #include "test_files.h"
 
+#include "engine/alpha_oracle_values.h"
+#include "store/run_store.h"
+
 #include <QtCore/QDir>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
@@ -425,6 +428,25 @@ void TestEnsembleCli::sweepWithJudgeMarksTheBestAlpha()
     }
     const double best = document["best_alpha"].toDouble();
     QVERIFY(best == 0.0 || best == 1.0);
+
+    // Stored: one point per α, each with its quality and coverage on the oracle task (the α
+    // view's second axis), which are the sweep's own oracle score and held-out NLL.
+    cpo::store::RunStore store(m_dir.filePath("runs.sqlite").toStdString(),
+                               cpo::store::OpenMode::ReadOnly);
+    cpo::store::EvaluationStore evaluations(store.database());
+    const auto sweeps = evaluations.alphaSweeps(m_runId);
+    QVERIFY(!sweeps.empty());
+    const auto& sweep = sweeps.back();
+    QCOMPARE(sweep.points.size(), std::size_t{2});
+    const auto stored = cpo::engine::alphaOracleValues(sweep, evaluations.evaluations(m_runId));
+    QCOMPARE(stored.size(), std::size_t{2});
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+        const auto point = points[static_cast<qsizetype>(i)].toObject();
+        QVERIFY2(stored[i].quality && stored[i].coverage, qPrintable(QString::number(i)));
+        QVERIFY(std::isfinite(*stored[i].quality) && *stored[i].quality > 0.0);
+        QCOMPARE(*stored[i].coverage, point["nll"].toDouble());
+        QCOMPARE(-*stored[i].quality, point["oracle_logp"].toDouble());
+    }
     if (m_evalMleWinRate >= 0.0)
         QCOMPARE(points[1].toObject()["win_rate"].toDouble(), m_evalMleWinRate);
 }

@@ -63,6 +63,7 @@ private Q_SLOTS:
     void endpointsAreTheCheckpoints();
     void oneBufferAndRepeatsAgree();
     void midpointIsAnotherModel();
+    void stopEndsTheSweepBetweenTwoAlphas();
     void mismatchedModelsThrowBeforeEvaluating();
     void parseAlphaList_data();
     void parseAlphaList();
@@ -150,6 +151,30 @@ void TestSweep::oneBufferAndRepeatsAgree()
     // The checkpoints themselves are untouched.
     QVERIFY(sameScores(points[1].scores, m_evaluate(*m_mle)));
     QVERIFY(sameScores(points[4].scores, m_evaluate(*m_cpo)));
+}
+
+// A stop asked for while an α is evaluated ends the sweep before the next one: the points
+// finished are returned, the rest never evaluated; a stop before the first α evaluates none.
+void TestSweep::stopEndsTheSweepBetweenTwoAlphas()
+{
+    const std::vector<double> alphas{0.0, 0.5, 1.0};
+    int evaluated = 0;
+    bool cancel = false;
+    const auto counting = [&](model::CausalLMImpl& model) {
+        ++evaluated;
+        if (evaluated == 2)
+            cancel = true; // a cancel while the second α is evaluated
+        return m_evaluate(model);
+    };
+    const auto points = sweep::sweepAlphas(*m_mle, *m_cpo, alphas, counting, {},
+                                           [&] { return cancel; });
+    QCOMPARE(evaluated, 2);
+    QCOMPARE(points.size(), std::size_t{2});
+    QCOMPARE(points[1].alpha, 0.5);
+    QVERIFY(points[1].scores.heldOut);
+    QVERIFY(sweep::sweepAlphas(*m_mle, *m_cpo, alphas, counting, {}, [] { return true; })
+                .empty());
+    QCOMPARE(evaluated, 2);
 }
 
 void TestSweep::midpointIsAnotherModel()

@@ -16,6 +16,8 @@
 #include <QtWidgets/QVBoxLayout>
 
 #include <algorithm>
+#include <limits>
+#include <utility>
 
 namespace cpo::ui {
 namespace {
@@ -41,16 +43,31 @@ AlphaSweepView::AlphaSweepView(QWidget* parent) : QWidget(parent)
     m_plot->setMinimumHeight(260);
     m_plot->xAxis->setLabel(tr("α (weight of θ_MLE; 0 = θ_CPO)"));
     m_plot->yAxis->setLabel(tr("win rate vs ground truth"));
-    m_plot->xAxis->setRange(-0.02, 1.02);
+    // A margin either side, so that the star of a best α at 0 or 1 is not cut off.
+    m_plot->xAxis->setRange(-0.06, 1.06);
     m_plot->yAxis->setRange(0, 1);
     m_plot->legend->setVisible(true);
+    // Under the plot, a row per run (its win rate, quality, coverage): over the curves it
+    // would hide them.
+    auto* legendRow = new QCPLayoutGrid;
+    m_plot->plotLayout()->addElement(1, 0, legendRow);
+    legendRow->addElement(0, 0, m_plot->legend);
+    m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    m_plot->legend->setWrap(3);
+    m_plot->plotLayout()->setRowStretchFactor(1, 0.001);
     m_plot->setInteractions(QCP::iSelectPlottables);
     connect(m_plot, &QCustomPlot::plottableClick, this,
             [this](QCPAbstractPlottable* plottable, int dataIndex, QMouseEvent*) {
-                for (std::size_t c = 0; c < m_graphs.size(); ++c)
+                for (std::size_t c = 0; c < m_graphs.size(); ++c) {
                     if (m_graphs[c][2] == plottable)
                         choosePoint(static_cast<int>(c), dataIndex);
+                    for (const auto* graph : m_oracleGraphs[c])
+                        if (graph != nullptr && graph == plottable)
+                            chooseByKey(static_cast<int>(c), graph, dataIndex);
+                }
             });
+    m_plot->yAxis2->setLabel(tr("NLL per token (oracle task)"));
+    m_plot->yAxis2->setVisible(false); // until a sweep has the values
 
     m_generations = new AlphaGenerationsModel(this);
     m_table = new QTableView;
@@ -118,6 +135,7 @@ void AlphaSweepView::setCurves(const AlphaCurves& curves)
     m_plot->clearGraphs();
     m_plot->clearItems();
     m_graphs.clear();
+    m_oracleGraphs.clear();
     for (std::size_t c = 0; c < m_curves.size(); ++c) {
         const auto& curve = m_curves[c];
         const QColor colour = kCurveColours[static_cast<int>(c) % kCurveColours.size()];
@@ -162,7 +180,9 @@ void AlphaSweepView::setCurves(const AlphaCurves& curves)
             star->setPadding(QMargins(0, 0, 0, 8));
         }
         m_graphs.push_back({low, high, rate});
+        m_oracleGraphs.push_back(addOracleGraphs(curve, colour));
     }
+    fitOracleAxis();
     // The intervals in view, with a margin: short demo runs win rarely, and a 0–1 axis
     // would flatten their curves.
     double low = 1.0;
@@ -183,6 +203,80 @@ void AlphaSweepView::setCurves(const AlphaCurves& curves)
     if (!m_curves.empty() && m_generations->rowCount() == 0)
         if (const auto best = bestPoint(m_curves.front().sweep))
             choosePoint(0, static_cast<int>(*best));
+}
+
+std::array<QCPGraph*, 2> AlphaSweepView::addOracleGraphs(const AlphaCurve& curve,
+                                                         const QColor& colour)
+{
+    std::array<QCPGraph*, 2> graphs{nullptr, nullptr};
+    const std::array<std::pair<QString, Qt::PenStyle>, 2> kinds{
+        std::pair{tr("quality: teacher NLL of samples"), Qt::DashLine},
+        std::pair{tr("coverage: NLL of held-out"), Qt::DotLine}};
+    const std::array<QCPScatterStyle::ScatterShape, 2> shapes{QCPScatterStyle::ssSquare,
+                                                              QCPScatterStyle::ssTriangle};
+    for (std::size_t kind = 0; kind < graphs.size(); ++kind) {
+        QVector<double> alphas;
+        QVector<double> values;
+        for (std::size_t i = 0; i < curve.sweep.points.size() && i < curve.oracle.size(); ++i) {
+            const auto& value = kind == 0 ? curve.oracle[i].quality : curve.oracle[i].coverage;
+            if (!value)
+                continue;
+            alphas << curve.sweep.points[i].alpha;
+            values << *value;
+        }
+        if (values.isEmpty())
+            continue;
+        auto* graph = m_plot->addGraph(m_plot->xAxis, m_plot->yAxis2);
+        graph->setData(alphas, values, true);
+        graph->setPen(QPen(colour, 1.5, kinds[kind].second));
+        graph->setScatterStyle(QCPScatterStyle(shapes[kind], colour, colour, 6));
+        graph->setSelectable(QCP::stSingleData);
+        graph->setName(QStringLiteral("%1 · %2").arg(curve.label, kinds[kind].first));
+        graphs[kind] = graph;
+    }
+    return graphs;
+}
+
+void AlphaSweepView::fitOracleAxis()
+{
+    double low = std::numeric_limits<double>::infinity();
+    double high = -low;
+    for (const auto& graphs : m_oracleGraphs)
+        for (const auto* graph : graphs)
+            if (graph != nullptr)
+                for (int i = 0; i < graph->dataCount(); ++i) {
+                    low = std::min(low, graph->data()->at(i)->value);
+                    high = std::max(high, graph->data()->at(i)->value);
+                }
+    m_plot->yAxis2->setVisible(low <= high);
+    if (low > high)
+        return;
+    // NLLs of the α models differ in the second decimal: a margin of a tenth of the spread.
+    const double margin = std::max(0.1 * (high - low), 0.01);
+    m_plot->yAxis2->setRange(low - margin, high + margin);
+}
+
+void AlphaSweepView::chooseByKey(int curve, const QCPGraph* graph, int dataIndex)
+{
+    if (dataIndex < 0 || dataIndex >= graph->dataCount())
+        return;
+    const double alpha = graph->data()->at(dataIndex)->key;
+    const auto& points = m_curves[static_cast<std::size_t>(curve)].sweep.points;
+    for (std::size_t i = 0; i < points.size(); ++i)
+        if (points[i].alpha == alpha) {
+            choosePoint(curve, static_cast<int>(i));
+            return;
+        }
+}
+
+QCPGraph* AlphaSweepView::qualityGraph(int curve) const
+{
+    return m_oracleGraphs.at(static_cast<std::size_t>(curve))[0];
+}
+
+QCPGraph* AlphaSweepView::coverageGraph(int curve) const
+{
+    return m_oracleGraphs.at(static_cast<std::size_t>(curve))[1];
 }
 
 QCPGraph* AlphaSweepView::rateGraph(int curve) const

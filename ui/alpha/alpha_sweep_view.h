@@ -8,6 +8,7 @@
 #include <optional>
 
 class QCPGraph;
+class QColor;
 class QCustomPlot;
 class QLabel;
 class QLineEdit;
@@ -45,6 +46,11 @@ public:
     // The curve's win-rate graph and its band's low and high edges.
     QCPGraph* rateGraph(int curve) const;
     QCPGraph* bandGraph(int curve, bool high) const;
+    // The curve's NLL per token on the oracle task (second y axis): the teacher's NLL of the
+    // α models' samples (quality) and their NLL of held-out teacher samples (coverage); null
+    // when the sweep stored none.
+    QCPGraph* qualityGraph(int curve) const;
+    QCPGraph* coverageGraph(int curve) const;
     AlphaGenerationsModel* generationsModel() const { return m_generations; }
 
 Q_SIGNALS:
@@ -56,6 +62,11 @@ Q_SIGNALS:
 
 private:
     void launch();
+    // Draws a curve's quality and coverage on the second y axis; returns their graphs.
+    std::array<QCPGraph*, 2> addOracleGraphs(const AlphaCurve& curve, const QColor& colour);
+    void fitOracleAxis();
+    // The point of the curve at the clicked graph's data index.
+    void chooseByKey(int curve, const QCPGraph* graph, int dataIndex);
 
     QCustomPlot* m_plot = nullptr;
     QTableView* m_table = nullptr;
@@ -69,6 +80,7 @@ private:
     QLabel* m_status = nullptr;
     AlphaCurves m_curves;
     std::vector<std::array<QCPGraph*, 3>> m_graphs; // per curve: low, high, rate
+    std::vector<std::array<QCPGraph*, 2>> m_oracleGraphs; // per curve: quality, coverage
 };
 
 } // namespace cpo::ui

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/alpha_oracle_values.h"
 #include "store/evaluation_store.h"
 
 #include <QtCore/QList>
@@ -15,6 +16,8 @@ struct AlphaCurve {
     qint64 runId = 0;
     QString label; // "demo-oracle #3 (mix)"
     store::AlphaSweepRecord sweep;
+    // One per point of the sweep: its quality and coverage on the oracle task, where stored.
+    std::vector<engine::AlphaOracleValues> oracle;
 };
 using AlphaCurves = std::vector<AlphaCurve>;
 

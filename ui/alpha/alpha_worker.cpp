@@ -5,12 +5,6 @@
 #include "util/error.h"
 
 namespace cpo::ui {
-namespace {
-
-// Thrown from the progress callback to end a sweep between two α.
-struct SweepCancelled {};
-
-} // namespace
 
 AlphaWorker::AlphaWorker(QString database) : m_catalog(database) {}
 
@@ -33,9 +27,11 @@ void AlphaWorker::loadCurves(const QList<qint64>& runIds)
             if (sweeps.empty())
                 continue;
             const auto run = m_catalog->requireRun(id);
+            const auto oracle = engine::alphaOracleValues(sweeps.back(),
+                                                          m_catalog->evaluations(id));
             curves.push_back({id, QStringLiteral("%1 #%2").arg(QString::fromStdString(run.name))
                                       .arg(id),
-                              std::move(sweeps.back())});
+                              std::move(sweeps.back()), oracle});
         }
         Q_EMIT curvesLoaded(curves);
     } catch (const std::exception& e) {
@@ -87,17 +83,27 @@ void AlphaWorker::runSweep(const AlphaSweepLaunch& launch)
         request.db = m_catalog.database();
         const auto total = static_cast<int>(request.alphas.size());
         const auto result = engine::runAlphaSweep(
-            request, [this, total](std::size_t done, std::size_t, const engine::AlphaPoint&) {
+            request,
+            [this, total](std::size_t done, std::size_t, const engine::AlphaPoint&) {
                 Q_EMIT sweepProgressed(static_cast<int>(done), total);
-                if (m_cancel)
-                    throw SweepCancelled{};
-            });
-        Q_EMIT sweepEnded(result.stored ? tr("Sweep of %1 α stored").arg(total)
-                                        : tr("Sweep of %1 α done (not stored: no judge)")
-                                              .arg(total));
-        loadCurves(m_runs.contains(launch.runId) ? m_runs : QList<qint64>{launch.runId});
-    } catch (const SweepCancelled&) {
-        Q_EMIT sweepEnded(tr("Sweep cancelled"));
+            },
+            {}, [this] { return m_cancel.load(); });
+        const auto done = static_cast<int>(result.points.size());
+        Q_EMIT sweepEnded(!result.cancelled ? (result.stored
+                                                   ? tr("Sweep of %1 α stored").arg(total)
+                                                   : tr("Sweep of %1 α done (not stored: no "
+                                                        "judge)")
+                                                         .arg(total))
+                          : result.stored ? tr("Sweep cancelled after %1 of %2 α: those %1 "
+                                               "stored")
+                                                .arg(done)
+                                                .arg(total)
+                                          : tr("Sweep cancelled after %1 of %2 α (nothing "
+                                               "stored)")
+                                                .arg(done)
+                                                .arg(total));
+        if (result.stored)
+            loadCurves(m_runs.contains(launch.runId) ? m_runs : QList<qint64>{launch.runId});
     } catch (const std::exception& e) {
         Q_EMIT sweepEnded(tr("Sweep failed: %1").arg(QString::fromStdString(e.what())));
     }
