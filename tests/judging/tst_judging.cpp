@@ -145,6 +145,8 @@ void TestJudging::voteLandsInTheStoreAndUndoRemovesIt()
     };
     QVERIFY(!panelTexts().contains(QString::fromLatin1(kModel)));
     QVERIFY(panelTexts().contains(QStringLiteral("generated 0")));
+    QVERIFY2(view.statusText().endsWith(QStringLiteral(", 0 votes")),
+             qPrintable(view.statusText()));
 
     const auto first = engine::judgedExamples(catalog, f.runId).rows[0].generationId;
     QTest::keyClick(panel, Qt::Key_1);
@@ -157,12 +159,19 @@ void TestJudging::voteLandsInTheStoreAndUndoRemovesIt()
     QCOMPARE(panel->votedCount(), 1);
     QCOMPARE(panel->currentItem(), 1);
     QVERIFY(panelTexts().contains(QString::fromLatin1(kModel))); // revealed after the vote
+    // The status line counts each vote as it is cast, and each undo.
+    QVERIFY2(view.statusText().endsWith(QStringLiteral(", 1 votes")),
+             qPrintable(view.statusText()));
 
     QTest::keyClick(panel, Qt::Key_0);
     QCOMPARE(catalog.humanVotes(f.oracleEvaluation).size(), std::size_t(2));
+    QVERIFY2(view.statusText().endsWith(QStringLiteral(", 2 votes")),
+             qPrintable(view.statusText()));
     QTest::keyClick(panel, Qt::Key_U);
     votes = catalog.humanVotes(f.oracleEvaluation);
     QCOMPARE(votes.size(), std::size_t(1));
+    QVERIFY2(view.statusText().endsWith(QStringLiteral(", 1 votes")),
+             qPrintable(view.statusText()));
     QCOMPARE(panel->currentItem(), 1); // back on the item whose vote was taken back
     QCOMPARE(panel->votedCount(), 1);
     QTest::keyClick(panel, Qt::Key_Left);

@@ -152,6 +152,7 @@ JudgingView::JudgingView(QWidget* parent) : QWidget(parent)
         votes.push_back(vote); // id 0 until stored
         m_model->setVotes(std::move(votes));
         refreshAgreement();
+        refreshStatus();
         Q_EMIT voteCast(vote);
     });
     connect(m_panel, &VotingPanel::voteUndone, this, [this](qint64 voteId) {
@@ -159,6 +160,7 @@ JudgingView::JudgingView(QWidget* parent) : QWidget(parent)
         std::erase_if(votes, [voteId](const auto& v) { return v.id == voteId; });
         m_model->setVotes(std::move(votes));
         refreshAgreement();
+        refreshStatus();
         Q_EMIT voteUndone(voteId);
     });
 }
@@ -197,15 +199,23 @@ void JudgingView::setData(qint64 runId, const engine::JudgedExamples& judged)
     refreshFilters();
     refreshVoting();
     refreshAgreement();
+    refreshStatus();
+}
+
+void JudgingView::refreshStatus()
+{
+    const auto& judged = m_model->judged();
     m_status->setText(judged.rows.empty()
                           ? tr("Run %1 has no evaluations yet: `cpo eval` or an experiment's "
                                "eval block makes them")
-                                .arg(runId)
+                                .arg(m_runId)
                           : tr("%1 generations, %2 judges, %3 votes")
                                 .arg(judged.rows.size())
                                 .arg(judged.judges.size())
                                 .arg(judged.votes.size()));
 }
+
+QString JudgingView::statusText() const { return m_status->text(); }
 
 void JudgingView::voteStored(qint64 generationId, qint64 voteId)
 {

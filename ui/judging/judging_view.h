@@ -43,6 +43,8 @@ public:
     JudgedFilterModel* filterModel() const { return m_filter; }
     VotingPanel* votingPanel() const { return m_panel; }
     QString agreementText() const;
+    // "N generations, J judges, V votes", or the last problem shown.
+    QString statusText() const;
 
 Q_SIGNALS:
     void runChosen(qint64 runId);
@@ -53,6 +55,7 @@ private:
     void refreshFilters();
     void refreshVoting();
     void refreshAgreement();
+    void refreshStatus();
     void showRow(const QModelIndex& index);
 
     QComboBox* m_runs = nullptr;
