@@ -18,6 +18,7 @@
 #include <QtGui/QDropEvent>
 #include <QtTest/QtTest>
 #include <QtWidgets/QComboBox>
+#include <QtWidgets/QGroupBox>
 #include <QtWidgets/QLineEdit>
 #include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPushButton>
@@ -189,6 +190,75 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(cpo::engine::configHash(fromDisk)), hashOf(form));
         QCOMPARE(fromDisk.cpo->beta, 0.5);
         QCOMPARE(fromDisk.mle->steps, 400);
+    }
+
+    // The eval block: every field shows the file's value, an edit in each lands in the saved
+    // file as `cpo run` reads it, a wrong α is named at the list's field, and switching the
+    // block off and on again keeps it.
+    void evalBlockRoundTrips()
+    {
+        ExperimentForm form;
+        QVERIFY(form.openFile(demoCopy()));
+        const auto shown = [&form](const std::string& path) {
+            return qobject_cast<QLineEdit*>(form.field(path)->editor())->text();
+        };
+        QCOMPARE(shown("eval.every"), QStringLiteral("500"));
+        QCOMPARE(shown("eval.examples"), QStringLiteral("500"));
+        QCOMPARE(shown("eval.decoding.top_p"), QStringLiteral("1.0"));
+        QCOMPARE(shown("eval.alphas"), QStringLiteral("0.25, 0.5, 0.75"));
+
+        type(form, "eval.alphas", "0, half");
+        const QString message = form.field("eval.alphas")->message();
+        QVERIFY2(message.contains("eval.alphas[1]") && message.contains("half"),
+                 qPrintable(message));
+        QVERIFY(!form.isValid());
+
+        const QString judge = cpo::test::sourceDir() + "/experiments/judges/oracle.json";
+        type(form, "eval.every", "100");
+        type(form, "eval.examples", "64");
+        type(form, "eval.judge", judge);
+        type(form, "eval.decoding.temperature", "0.7");
+        type(form, "eval.decoding.top_k", "20");
+        type(form, "eval.decoding.top_p", "0.9");
+        type(form, "eval.decoding.max_new_tokens", "30");
+        type(form, "eval.decoding.seed", "9");
+        type(form, "eval.alphas", "0, 0.5,1");
+        QVERIFY2(form.isValid(), qPrintable(allIssues(form)));
+        const QString saved = m_dir.filePath("eval.json");
+        QVERIFY(form.saveTo(saved));
+
+        const auto fromDisk = cpo::engine::loadExperiment(saved.toStdString());
+        QVERIFY(fromDisk.eval);
+        const auto& eval = *fromDisk.eval;
+        QCOMPARE(eval.every, std::int64_t{100});
+        QCOMPARE(eval.examples, std::int64_t{64});
+        QCOMPARE(QString::fromStdString(eval.judge), judge);
+        QCOMPARE(eval.decoding.temperature, 0.7);
+        QCOMPARE(eval.decoding.topK, std::int64_t{20});
+        QCOMPARE(eval.decoding.topP, 0.9);
+        QCOMPARE(eval.decoding.maxNewTokens, std::int64_t{30});
+        QCOMPARE(eval.decoding.seed, std::uint64_t{9});
+        QCOMPARE(eval.alphas, (std::vector<double>{0.0, 0.5, 1.0}));
+
+        ExperimentForm reloaded;
+        QVERIFY(reloaded.openFile(saved));
+        QCOMPARE(hashOf(reloaded), hashOf(form));
+        QCOMPARE(qobject_cast<QLineEdit*>(reloaded.field("eval.alphas")->editor())->text(),
+                 QStringLiteral("0, 0.5, 1"));
+
+        // Off: no eval block (no evaluation); on again: the same block back.
+        QGroupBox* box = nullptr;
+        for (auto* group : reloaded.findChildren<QGroupBox*>())
+            if (group->title().startsWith(QStringLiteral("Evaluation")))
+                box = group;
+        QVERIFY(box && box->isChecked());
+        box->setChecked(false);
+        Q_EMIT box->clicked(false);
+        QVERIFY(reloaded.isValid());
+        QVERIFY(!reloaded.document().config()->eval);
+        box->setChecked(true);
+        Q_EMIT box->clicked(true);
+        QCOMPARE(hashOf(reloaded), hashOf(form));
     }
 
     void closingAsksAboutUnsavedChanges()

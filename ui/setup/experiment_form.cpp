@@ -13,6 +13,7 @@
 #include <QtGui/QClipboard>
 #include <QtGui/QDragEnterEvent>
 #include <QtGui/QDropEvent>
+#include <QtGui/QResizeEvent>
 #include <QtGui/QGuiApplication>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QFileDialog>
@@ -43,6 +44,10 @@ const json kDefaultInit = {{"arch", "gpt2"}, {"hidden_size", 48}, {"num_layers",
 
 std::string parentOf(const std::string& path)
 {
+    // "eval.alphas[2]" → "eval.alphas": an item's problem is shown at its list's field.
+    if (!path.empty() && path.back() == ']')
+        if (const auto open = path.rfind('['); open != std::string::npos)
+            return path.substr(0, open);
     const auto dot = path.rfind('.');
     return dot == std::string::npos ? std::string() : path.substr(0, dot);
 }
@@ -61,6 +66,9 @@ ExperimentForm::ExperimentForm(QWidget* parent) : QWidget(parent)
     auto* right = new QVBoxLayout;
     columns->addLayout(left, 1);
     columns->addLayout(right, 1);
+    m_columns = columns;
+    m_left = left;
+    m_right = right;
     left->addWidget(buildGeneral());
     left->addWidget(buildModel());
     left->addWidget(buildTokenizer());
@@ -68,6 +76,7 @@ ExperimentForm::ExperimentForm(QWidget* parent) : QWidget(parent)
     left->addStretch(1);
     right->addWidget(buildMle());
     right->addWidget(buildCpo());
+    right->addWidget(buildEval());
     right->addWidget(buildOutput());
     right->addStretch(1);
     auto* scroll = new QScrollArea(this);
@@ -350,6 +359,37 @@ QGroupBox* ExperimentForm::buildCpo()
     return m_cpo;
 }
 
+QGroupBox* ExperimentForm::buildEval()
+{
+    QFormLayout* form = nullptr;
+    m_eval = section(tr("Evaluation (win rates against the ground truth)"), "eval", form);
+    m_eval->setCheckable(true);
+    connect(m_eval, &QGroupBox::clicked, this, [this](bool on) { setPhase("eval", on); });
+    add(form, tr("Evaluate every"), "eval.every", int(Kind::Number))
+        ->setToolTip(tr("Judge each phase's model every N of its steps; 0: only after "
+                        "training"));
+    add(form, tr("Prompts"), "eval.examples", int(Kind::Number))
+        ->setToolTip(tr("The first N test prompts; 0: all of them"));
+    add(form, tr("Judge"), "eval.judge", int(Kind::File))
+        ->setToolTip(tr("A judge file (experiments/judges/); empty: the oracle judge, on the "
+                        "oracle task only"));
+    sectionMessage("eval.decoding", form);
+    add(form, tr("Temperature"), "eval.decoding.temperature", int(Kind::Number))
+        ->setToolTip(tr("0: greedy"));
+    add(form, tr("Top-k"), "eval.decoding.top_k", int(Kind::Number))
+        ->setToolTip(tr("0: no top-k cut"));
+    add(form, tr("Top-p"), "eval.decoding.top_p", int(Kind::Number))
+        ->setToolTip(tr("1: no nucleus cut"));
+    add(form, tr("Max new tokens"), "eval.decoding.max_new_tokens", int(Kind::Number))
+        ->setToolTip(tr("0: the longest ground truth of the prompts"));
+    add(form, tr("Decoding seed"), "eval.decoding.seed", int(Kind::Number))
+        ->setToolTip(tr("0: the experiment's seed"));
+    add(form, tr("Ensemble α"), "eval.alphas", int(Kind::NumberList))
+        ->setToolTip(tr("Weights of θ_MLE in α·θ_MLE + (1 − α)·θ_CPO judged after training, "
+                        "comma-separated (e.g. 0.25, 0.5, 0.75); empty: no α sweep"));
+    return m_eval;
+}
+
 QGroupBox* ExperimentForm::buildOutput()
 {
     QFormLayout* form = nullptr;
@@ -585,6 +625,17 @@ void ExperimentForm::fillPresets()
 
 // ---- drag and drop -------------------------------------------------------------------------
 
+void ExperimentForm::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    // Side by side the sections need both columns' natural widths (and the scroll bar's
+    // room); squeezed below that they would be cut off at the dock's edge.
+    const int sideBySide = m_left->sizeHint().width() + m_right->sizeHint().width() +
+                           m_columns->spacing() + 40;
+    m_columns->setDirection(width() >= sideBySide ? QBoxLayout::LeftToRight
+                                                  : QBoxLayout::TopToBottom);
+}
+
 void ExperimentForm::dragEnterEvent(QDragEnterEvent* event)
 {
     if (event->mimeData()->hasUrls() && event->mimeData()->urls().size() == 1 &&
@@ -631,6 +682,7 @@ void ExperimentForm::refresh()
     // A switched-off phase keeps its fields in view, disabled by its unchecked group box.
     m_mle->setChecked(m_document.find("mle") != nullptr);
     m_cpo->setChecked(m_document.find("cpo") != nullptr);
+    m_eval->setChecked(m_document.find("eval") != nullptr);
     refreshMessages();
     requestPreview();
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+class QBoxLayout;
 class QCheckBox;
 class QComboBox;
 class QFormLayout;
@@ -79,6 +80,8 @@ Q_SIGNALS:
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
+    // Two columns of sections where they fit side by side, else one under the other.
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     // Rows of a section shown only in some states (a dataset kind's options); they stay rows
@@ -96,6 +99,7 @@ private:
     QGroupBox* buildDataset();
     QGroupBox* buildMle();
     QGroupBox* buildCpo();
+    QGroupBox* buildEval();
     QGroupBox* buildOutput();
     QGroupBox* section(const QString& title, const std::string& path, QFormLayout*& form);
     Panel* panel(QFormLayout* form, std::function<bool()> visible);
@@ -137,6 +141,10 @@ private:
     QComboBox* m_tokenizerSource = nullptr;
     QGroupBox* m_mle = nullptr;
     QGroupBox* m_cpo = nullptr;
+    QGroupBox* m_eval = nullptr;
+    QBoxLayout* m_columns = nullptr; // of the two below
+    QBoxLayout* m_left = nullptr;
+    QBoxLayout* m_right = nullptr;
     DatasetPreviewPane* m_preview = nullptr;
 };
 

@@ -17,8 +17,22 @@ using nlohmann::json;
 
 QString shown(const json& value)
 {
+    if (value.is_array()) { // a list as typed: "0.25, 0.5", not "[0.25,0.5]"
+        QStringList items;
+        for (const auto& item : value)
+            items << shown(item);
+        return items.join(QStringLiteral(", "));
+    }
     return value.is_string() ? QString::fromStdString(value.get<std::string>())
                              : QString::fromStdString(value.dump());
+}
+
+json numberOrText(const QString& text)
+{
+    json number = json::parse(text.trimmed().toStdString(), nullptr, false);
+    if (!number.is_discarded() && number.is_number())
+        return number;
+    return text.trimmed().toStdString();
 }
 
 } // namespace
@@ -59,6 +73,7 @@ FieldEditor::FieldEditor(std::string path, Kind kind, QWidget* parent)
     case Kind::Number:
     case Kind::File:
     case Kind::Folder:
+    case Kind::NumberList:
         m_line = new QLineEdit(this);
         m_line->setClearButtonEnabled(kind == Kind::File || kind == Kind::Folder);
         row->addWidget(m_line, 1);
@@ -119,9 +134,15 @@ json FieldEditor::value() const
     if (text.trimmed().isEmpty())
         return json();
     if (m_kind == Kind::Number) {
-        json number = json::parse(text.trimmed().toStdString(), nullptr, false);
-        if (!number.is_discarded() && number.is_number())
+        json number = numberOrText(text);
+        if (number.is_number())
             return number;
+    }
+    if (m_kind == Kind::NumberList) {
+        json list = json::array();
+        for (const auto& item : text.split(QLatin1Char(',')))
+            list.push_back(numberOrText(item)); // "" or a word: reported at its index
+        return list;
     }
     return text.toStdString();
 }

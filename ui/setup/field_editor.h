@@ -38,7 +38,8 @@ public:
         Choice, // one of fixed strings
         Bool,
         File,   // a path with a file picker
-        Folder  // a path with a folder picker
+        Folder, // a path with a folder picker
+        NumberList // "0.25, 0.5": a JSON array; an item that is no number is passed on as text
     };
 
     FieldEditor(std::string path, Kind kind, QWidget* parent = nullptr);
