@@ -110,6 +110,8 @@ AlphaSweepView::AlphaSweepView(QWidget* parent) : QWidget(parent)
     split->addWidget(m_table);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    // The table's rows would otherwise claim most of the height at the start.
+    split->setSizes({600, 400});
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(controls);
     layout->addWidget(split, 1);
