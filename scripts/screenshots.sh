@@ -6,11 +6,13 @@
 #
 #   scripts/screenshots.sh [--binary PATH] [--views "dashboard runs setup"] [--out DIR]
 #                          [--size 1600x1000] [--train-seconds 40] [--store FILE]
+#                          [--demo-dir DIR]
 #
 # The part-2 views (inspector judging alpha compare) need finished runs: for them the `cpo`
 # next to the app first trains two short demo runs (MixN and BN negatives), evaluates them
-# with the oracle judge and a likelihood judge, and sweeps α, all in the throwaway store
-# (minutes on 2 cores); --store FILE takes a run store already made that way instead.
+# with the oracle judge and a likelihood judge, and sweeps α (minutes on 2 cores), in a
+# throwaway folder or in --demo-dir DIR, which a later call reuses (DIR/runs.sqlite); --store
+# FILE takes a run store already made that way instead. The views get a copy of that store.
 #
 # Needs xvfb, xdotool and imagemagick (sudo apt-get install xvfb xdotool imagemagick) and a
 # built app (cmake --build --preset release --target cpo-studio).
@@ -23,6 +25,7 @@ out=docs
 size=1600x1000
 train_seconds=40
 store=""
+demo_dir=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) binary=$2; shift 2 ;;
@@ -31,7 +34,8 @@ while [ $# -gt 0 ]; do
     --size) size=$2; shift 2 ;;
     --train-seconds) train_seconds=$2; shift 2 ;;
     --store) store=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --demo-dir) demo_dir=$2; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "screenshots.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -81,57 +85,74 @@ open_app() {
   xdotool windowmove "$window" 0 0 windowsize "$window" "${size%x*}" "${size#*x}"
 }
 
-# Two short demo runs with evaluations and α sweeps, for the part-2 views.
-demo_ready=""
-prepare_demo() {
-  [ -n "$demo_ready" ] && return
-  if [ -n "$store" ]; then
-    cp "$store" "$work/runs.sqlite"
-    demo_ready=1
-    return
-  fi
-  local cli
+# Two short demo runs with evaluations and α sweeps in the folder $1 (its runs.sqlite).
+make_demo() {
+  local dir=$1 cli
   cli="$(dirname "$binary")/cpo"
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
   local short=(--set mle.steps=400 --set mle.eval_every=100 --set mle.checkpoint_every=200
                --set cpo.steps=200 --set cpo.samples_every=20 --set cpo.checkpoint_every=25
-               --set cpo.eval_every=50)
+               --set cpo.eval_every=50 --set eval.examples=100)
   for sampler in mix bn; do # output.dir is the run's own folder: one per run
     echo "training a short demo run (cpo.sampler=$sampler)"
-    "$cli" run experiments/demo-oracle.json --db "$work/runs.sqlite" \
-      --set "output.dir=$work/demo-$sampler" --set "cpo.sampler=$sampler" "${short[@]}" \
-      >>"$work/demo.log" 2>&1
+    "$cli" run experiments/demo-oracle.json --db "$dir/runs.sqlite" \
+      --set "output.dir=$dir/demo-$sampler" --set "cpo.sampler=$sampler" "${short[@]}" \
+      >>"$dir/demo.log" 2>&1
   done
   # A likelihood judge scored by the first run's MLE model, beside the oracle's verdicts.
   printf '{"kind": "lm", "model": "%s", "name": "lm-mle"}\n' \
-    "$(ls -d "$work"/demo-mix/mle/step-* | tail -1)" >"$work/lm-judge.json"
+    "$(ls -d "$dir"/demo-mix/mle/step-* | tail -1)" >"$dir/lm-judge.json"
   for id in 1 2; do
-    "$cli" eval "$id" --db "$work/runs.sqlite" --judge experiments/judges/oracle.json \
-      --models mle,cpo --examples 40 >>"$work/demo.log" 2>&1
+    "$cli" eval "$id" --db "$dir/runs.sqlite" --judge experiments/judges/oracle.json \
+      --models mle,cpo --examples 40 >>"$dir/demo.log" 2>&1
   done
-  "$cli" eval 1 --db "$work/runs.sqlite" --judge "$work/lm-judge.json" --models mle,cpo \
-    --examples 40 >>"$work/demo.log" 2>&1
-  for dir in "$work"/demo-mix "$work"/demo-bn; do
-    "$cli" ensemble sweep --run-dir "$dir" --db "$work/runs.sqlite" \
+  "$cli" eval 1 --db "$dir/runs.sqlite" --judge "$dir/lm-judge.json" --models mle,cpo \
+    --examples 40 >>"$dir/demo.log" 2>&1
+  for run in "$dir"/demo-mix "$dir"/demo-bn; do
+    "$cli" ensemble sweep --run-dir "$run" --db "$dir/runs.sqlite" \
       --judge experiments/judges/oracle.json --alphas 0,0.25,0.5,0.75,1 --examples 100 \
-      >>"$work/demo.log" 2>&1
+      >>"$dir/demo.log" 2>&1
   done
+}
+
+# The part-2 views' store: a copy of --store, of --demo-dir's (made there first when it has
+# none) or of a throwaway one.
+demo_ready=""
+prepare_demo() {
+  [ -n "$demo_ready" ] && return
+  if [ -z "$store" ]; then
+    local dir=${demo_dir:-$work/demo}
+    [ -s "$dir/runs.sqlite" ] || make_demo "$dir"
+    store=$dir/runs.sqlite
+  fi
+  # The earlier views' store goes whole: a write-ahead log left by the killed app would
+  # otherwise be replayed into the copy.
+  rm -f "$work/runs.sqlite" "$work/runs.sqlite-wal" "$work/runs.sqlite-shm"
+  cp "$store" "$work/runs.sqlite"
+  [ ! -e "$store-wal" ] || cp "$store-wal" "$work/runs.sqlite-wal"
   demo_ready=1
 }
 
 # What a person does in a view before the screenshot, with the keyboard and mouse.
-# (Coordinates are for the default 1600x1000 screen.)
+# (Coordinates are for the default 1600x1000 screen. The View menu's docks: alt+1 the setup
+# form, alt+5 Runs.)
 drive_view() {
   xdotool mousemove 800 990 click 1 key alt+1; sleep 1 # the setup dock hides, Runs shows
   case "$1" in
-    inspector) # the longer demo run (Runs' second row), then End: its last checkpoint
+    inspector) # the MixN demo run (Runs' second row), Runs hidden (alt+5) so that every
+      # candidate's column fits, then End: the run's last checkpoint
       xdotool mousemove 46 137 click 1; sleep 3
-      xdotool mousemove 1000 600 click 1 key End; sleep 12 ;;
-    judging) # the longer demo run, four blind votes by keyboard, a row opened
+      xdotool key alt+5; sleep 1
+      xdotool mousemove 800 600 click 1 key End; sleep 12 ;;
+    judging) # the MixN demo run, eight blind votes by keyboard (one taken back), a row
+      # opened; the status line under the table counts the votes
       xdotool mousemove 46 137 click 1; sleep 3
       xdotool mousemove 1150 330 click 1; sleep 0.5
-      for key in 1 2 0 1; do xdotool key "$key"; sleep 0.7; done
+      for key in 1 2 0 1 1 2 u 1 1; do xdotool key "$key"; sleep 0.7; done
       xdotool mousemove 700 140 click 1; sleep 2 ;;
-    *) sleep 3 ;; # every run's sweeps overlaid; the two newest runs compared
+    *) xdotool key alt+5; sleep 3 ;; # Runs hidden: every run's sweeps overlaid, the two
+       # newest runs compared, across the whole width
   esac
 }
 
@@ -144,8 +165,9 @@ close_app() {
 for view in $views; do
   case "$view" in
     dashboard)
-      # A short demo run, trained live while the dashboard draws it.
-      open_app --view dashboard --run --steps-scale 0.05
+      # A short demo run, trained live while the dashboard draws it; its eval block judges
+      # 40 prompts every 25 steps, so the win-rate plot fills too.
+      open_app --view dashboard --run --steps-scale 0.05 --set eval.examples=40
       sleep "$train_seconds" ;;
     inspector|judging|alpha|compare)
       prepare_demo
