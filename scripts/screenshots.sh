@@ -146,8 +146,10 @@ drive_view() {
       xdotool key alt+5; sleep 1
       xdotool mousemove 800 600 click 1 key End; sleep 12 ;;
     judging) # the MixN demo run, eight blind votes by keyboard (one taken back), a row
-      # opened; the status line under the table counts the votes
+      # opened; the status line under the table counts the votes. The Log (alt+3) hides so
+      # that the table of win rates shows the human row.
       xdotool mousemove 46 137 click 1; sleep 3
+      xdotool key alt+3; sleep 1
       xdotool mousemove 1150 330 click 1; sleep 0.5
       for key in 1 2 0 1 1 2 u 1 1; do xdotool key "$key"; sleep 0.7; done
       xdotool mousemove 700 140 click 1; sleep 2 ;;
