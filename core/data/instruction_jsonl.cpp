@@ -187,6 +187,12 @@ InstructionDataset loadInstructionJsonl(const std::filesystem::path& path,
     if (!(options.maxBadFraction >= 0.0 && options.maxBadFraction <= 1.0))
         throw Error(fmt::format("maxBadFraction is {}; it must lie between 0 and 1",
                                 options.maxBadFraction));
+    std::error_code sizeError;
+    const auto bytes = std::filesystem::file_size(path, sizeError);
+    if (!sizeError && bytes > kMaxJsonlFileBytes)
+        throw Error(fmt::format("{}: {} bytes, more than the {} GiB an instruction dataset may "
+                                "have; split it, or keep a sample of it",
+                                path.string(), bytes, kMaxJsonlFileBytes >> 30));
     const MappedFile file(path);
     std::string_view text(reinterpret_cast<const char*>(file.bytes().data()), file.size());
     if (text.starts_with("\xef\xbb\xbf")) // a UTF-8 byte order mark some editors write
@@ -200,6 +206,12 @@ InstructionDataset loadInstructionJsonl(const std::filesystem::path& path,
         const std::string_view line = text.substr(0, end);
         text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
         ++report.lines;
+        if (line.size() > kMaxJsonlLineBytes)
+            throw Error(fmt::format("{}:{}: a line of {} bytes, more than the {} MiB one record "
+                                    "may have; an instruction dataset has one JSON object per "
+                                    "line: is this the right file?",
+                                    path.string(), report.lines, line.size(),
+                                    kMaxJsonlLineBytes >> 20));
         if (trim(line).empty())
             continue;
         ++report.records;
