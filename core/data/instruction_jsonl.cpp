@@ -78,8 +78,11 @@ ParsedLine parseLine(std::string_view line, const InstructionJsonlOptions& optio
         record = parseJsonBounded(line, "the line");
     } catch (const json::parse_error& e) {
         return {std::nullopt, describeParseError(e), std::nullopt};
-    } catch (const Error&) {
-        return {std::nullopt, fmt::format("JSON nested more than {} levels deep", kMaxJsonDepth),
+    } catch (const Error& e) { // nested too deep, or a number beyond a double's range
+        const std::string_view what = e.what();
+        const auto cause = what.find(": "); // after parseJsonBounded's "the line"
+        return {std::nullopt,
+                std::string(cause == std::string_view::npos ? what : what.substr(cause + 2)),
                 std::nullopt};
     }
     if (!record.is_object())

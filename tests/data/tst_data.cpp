@@ -421,6 +421,10 @@ void TestData::jsonlMalformedLine_data()
         << "invalid UTF-8 at byte 20";
     QTest::newRow("nested 100 000 deep")
         << QByteArray(100000, '[') + QByteArray(100000, ']') << "JSON nested more than 256";
+    // Found by fuzz_instruction_jsonl: nlohmann's out_of_range escaped the load as a whole.
+    QTest::newRow("number beyond a double")
+        << QByteArray(R"({"instruction":"a","response":"b","n":1e999})")
+        << "a number beyond the range of a double";
 }
 
 void TestData::jsonlMalformedLine()
