@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages CPO Studio builds and runs with, skipping those already
 # installed (so it is quick the second time). Runs apt-get as root, or through sudo.
+# --fuzz adds clang and libFuzzer for the `fuzz` preset (README "Fuzzing"); the default build
+# does not need them.
 set -euo pipefail
 
 packages=(
@@ -13,6 +15,12 @@ packages=(
   libcpp-httplib-dev                       # local HTTP servers in the hub and judge tests
   python3                                  # scripts/results.py (experiments/RESULTS.md)
 )
+for argument in "$@"; do
+  case "$argument" in
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;; # clang++-14, libFuzzer, ASan, UBSan
+    *) echo "usage: $0 [--fuzz]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for package in "${packages[@]}"; do

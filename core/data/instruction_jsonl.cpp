@@ -78,8 +78,11 @@ ParsedLine parseLine(std::string_view line, const InstructionJsonlOptions& optio
         record = parseJsonBounded(line, "the line");
     } catch (const json::parse_error& e) {
         return {std::nullopt, describeParseError(e), std::nullopt};
-    } catch (const Error&) {
-        return {std::nullopt, fmt::format("JSON nested more than {} levels deep", kMaxJsonDepth),
+    } catch (const Error& e) { // nested too deep, or a number beyond a double's range
+        const std::string_view what = e.what();
+        const auto cause = what.find(": "); // after parseJsonBounded's "the line"
+        return {std::nullopt,
+                std::string(cause == std::string_view::npos ? what : what.substr(cause + 2)),
                 std::nullopt};
     }
     if (!record.is_object())
@@ -187,6 +190,12 @@ InstructionDataset loadInstructionJsonl(const std::filesystem::path& path,
     if (!(options.maxBadFraction >= 0.0 && options.maxBadFraction <= 1.0))
         throw Error(fmt::format("maxBadFraction is {}; it must lie between 0 and 1",
                                 options.maxBadFraction));
+    std::error_code sizeError;
+    const auto bytes = std::filesystem::file_size(path, sizeError);
+    if (!sizeError && bytes > kMaxJsonlFileBytes)
+        throw Error(fmt::format("{}: {} bytes, more than the {} GiB an instruction dataset may "
+                                "have; split it, or keep a sample of it",
+                                path.string(), bytes, kMaxJsonlFileBytes >> 30));
     const MappedFile file(path);
     std::string_view text(reinterpret_cast<const char*>(file.bytes().data()), file.size());
     if (text.starts_with("\xef\xbb\xbf")) // a UTF-8 byte order mark some editors write
@@ -200,6 +209,12 @@ InstructionDataset loadInstructionJsonl(const std::filesystem::path& path,
         const std::string_view line = text.substr(0, end);
         text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
         ++report.lines;
+        if (line.size() > kMaxJsonlLineBytes)
+            throw Error(fmt::format("{}:{}: a line of {} bytes, more than the {} MiB one record "
+                                    "may have; an instruction dataset has one JSON object per "
+                                    "line: is this the right file?",
+                                    path.string(), report.lines, line.size(),
+                                    kMaxJsonlLineBytes >> 20));
         if (trim(line).empty())
             continue;
         ++report.records;

@@ -3,6 +3,7 @@
 #include "data/examples.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -41,6 +42,12 @@ struct PromptTemplate {
     std::string render(std::string_view instruction, std::string_view context) const;
 };
 
+// The most bytes one record (line) and one file may have: a record is an instruction and its
+// answer, so a longer line is a wrong file (or one without newlines), and a bigger file than
+// this would not fit the memory training needs anyway. Past either, the load is refused.
+inline constexpr std::size_t kMaxJsonlLineBytes = std::size_t(16) << 20;
+inline constexpr std::uintmax_t kMaxJsonlFileBytes = std::uintmax_t(4) << 30;
+
 struct InstructionJsonlOptions {
     FieldMapping fields;
     PromptTemplate prompt;
@@ -74,7 +81,8 @@ struct InstructionDataset {
 // the response, the category the category field (empty when absent). A malformed line (bad
 // JSON, not an object, a required field missing or blank, a field that is not a string,
 // invalid UTF-8) is skipped and reported with its line number. Throws cpo::Error naming the
-// file when it cannot be read, holds no record, or has too many malformed lines.
+// file when it cannot be read, is larger than kMaxJsonlFileBytes, holds no record, or has too
+// many malformed lines, and naming file:line for a line longer than kMaxJsonlLineBytes.
 InstructionDataset loadInstructionJsonl(const std::filesystem::path& path,
                                         const InstructionJsonlOptions& options = {});
 

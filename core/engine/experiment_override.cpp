@@ -1,5 +1,6 @@
 #include "engine/experiment.h"
 
+#include "data/utf8.h"
 #include "util/error.h"
 #include "util/json_parse.h"
 
@@ -20,6 +21,10 @@ void applyOverride(json& document, std::string_view assignment)
         message.append(assignment).append(": ").append(problem);
         return Error(message);
     };
+    // The key and a text value become JSON strings, which must be UTF-8; the shell passes any
+    // bytes through.
+    if (const auto bad = data::firstInvalidUtf8(assignment))
+        throw fail("not valid UTF-8 (byte " + std::to_string(*bad + 1) + ")");
     const auto equals = assignment.find('=');
     if (equals == std::string_view::npos || equals == 0)
         throw fail("expected key.path=value, e.g. mle.lr=3e-4");

@@ -50,14 +50,22 @@ struct Transfer {
     int attempts = 0;
     CURL* easy = nullptr;
     std::string response;
+    std::size_t maxBytes = 0;
+    bool tooLarge = false; // the reply passed maxBytes: the transfer was aborted
     Clock::time_point started;
     char errorBuffer[CURL_ERROR_SIZE] = {};
 };
 
 std::size_t appendBody(char* data, std::size_t size, std::size_t count, void* user)
 {
-    static_cast<Transfer*>(user)->response.append(data, size * count);
-    return size * count;
+    auto& transfer = *static_cast<Transfer*>(user);
+    const std::size_t bytes = size * count;
+    if (bytes > transfer.maxBytes - std::min(transfer.maxBytes, transfer.response.size())) {
+        transfer.tooLarge = true;
+        return 0; // libcurl aborts the transfer (CURLE_WRITE_ERROR)
+    }
+    transfer.response.append(data, bytes);
+    return bytes;
 }
 
 bool unreachable(CURLcode code)
@@ -106,6 +114,7 @@ void ChatClient::postAll(std::span<const std::string> bodies, const ReplyCallbac
         auto transfer = std::make_unique<Transfer>();
         transfer->index = request.index;
         transfer->attempts = request.attempts + 1;
+        transfer->maxBytes = m_options.maxReplyBytes;
         transfer->started = Clock::now();
         CURL* easy = curl_easy_init();
         if (easy == nullptr)
@@ -170,8 +179,17 @@ void ChatClient::postAll(std::span<const std::string> bodies, const ReplyCallbac
                     reply.error = transfer->errorBuffer[0] != '\0'
                                       ? std::string(transfer->errorBuffer)
                                       : std::string(curl_easy_strerror(code));
-                const bool retryable = code != CURLE_OK || reply.status == 429 ||
-                                       reply.status >= 500;
+                if (transfer->tooLarge) {
+                    // Asking again would fetch the same flood: a failure, reported at once.
+                    reply.error = fmt::format(
+                        "the reply is larger than the {:g} MiB a judge's answer may have "
+                        "(HTTP {}); check base_url points at a chat-completions endpoint",
+                        static_cast<double>(m_options.maxReplyBytes) / (1 << 20), reply.status);
+                    reply.body.clear();
+                }
+                const bool retryable = !transfer->tooLarge &&
+                                       (code != CURLE_OK || reply.status == 429 ||
+                                        reply.status >= 500);
                 const std::size_t index = transfer->index;
                 const int attempts = transfer->attempts;
                 curl_multi_remove_handle(multi.get(), transfer->easy);

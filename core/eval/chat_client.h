@@ -8,6 +8,10 @@
 
 namespace cpo::eval {
 
+// The most bytes one reply body may have: a chat completion with a verdict is a few KiB, so a
+// larger one is a wrong endpoint or a runaway server, not an answer worth holding in memory.
+inline constexpr std::size_t kMaxJudgeReplyBytes = std::size_t(1) << 20;
+
 struct ChatClientOptions {
     std::string url;    // the full endpoint, e.g. http://127.0.0.1:8080/v1/chat/completions
     std::string apiKey; // sent as "Authorization: Bearer KEY"; empty: no header
@@ -16,6 +20,7 @@ struct ChatClientOptions {
     double timeoutSeconds = 60.0;
     std::int64_t maxRetries = 4;
     double backoffSeconds = 1.0;
+    std::size_t maxReplyBytes = kMaxJudgeReplyBytes; // a longer reply is an error, not retried
 };
 
 struct HttpReply {
@@ -29,7 +34,8 @@ struct HttpReply {
 // POSTs JSON bodies to one endpoint with libcurl's multi interface: up to `concurrency`
 // requests in flight on the caller's thread. A 429 (after the Retry-After it asks for), a
 // 5xx, a timeout or a refused connection is retried after an exponential backoff with
-// jitter, up to maxRetries times.
+// jitter, up to maxRetries times. A reply body past maxReplyBytes is cut off there and
+// delivered with an error saying so (and no body).
 class ChatClient {
 public:
     explicit ChatClient(ChatClientOptions options);

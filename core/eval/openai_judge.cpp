@@ -93,6 +93,24 @@ std::optional<Preference> parseAnswer(std::string_view content)
     return std::nullopt;
 }
 
+std::optional<std::string> chatCompletionContent(std::string_view body)
+{
+    const auto json = parseJsonBounded(body, "the judge's answer", {.allowExceptions = false});
+    if (!json.is_object())
+        return std::nullopt;
+    const auto choices = json.find("choices");
+    if (choices == json.end() || !choices->is_array() || choices->empty() ||
+        !choices->front().is_object())
+        return std::nullopt;
+    const auto message = choices->front().find("message");
+    if (message == choices->front().end() || !message->is_object())
+        return std::nullopt;
+    const auto content = message->find("content");
+    if (content == message->end() || !content->is_string())
+        return std::nullopt;
+    return content->get<std::string>();
+}
+
 OpenAiJudge::OpenAiJudge(engine::JudgeConfig config, store::RunStore* cache)
     : m_config(std::move(config)), m_configHash(engine::judgeConfigHash(m_config)),
       m_cache(cache)
@@ -167,20 +185,11 @@ std::vector<JudgeVerdict> OpenAiJudge::judge(std::span<const JudgePair> pairs)
             return;
         }
         answer.known = true;
-        const auto json = parseJsonBounded(reply.body, "the judge's answer",
-                                           {.allowExceptions = false});
-        const auto* content = json.is_object() && json.contains("choices") &&
-                                      json["choices"].is_array() && !json["choices"].empty() &&
-                                      json["choices"][0].contains("message") &&
-                                      json["choices"][0]["message"].contains("content") &&
-                                      json["choices"][0]["message"]["content"].is_string()
-                                  ? &json["choices"][0]["message"]["content"]
-                                  : nullptr;
-        if (content == nullptr) {
-            answer.detail = "not a chat completion: " + reply.body;
+        if (auto content = chatCompletionContent(reply.body)) {
+            answer.shown = parseAnswer(*content);
+            answer.detail = std::move(*content);
         } else {
-            answer.shown = parseAnswer(content->get<std::string>());
-            answer.detail = content->get<std::string>();
+            answer.detail = "not a chat completion: " + reply.body;
         }
         if (m_cache != nullptr) {
             store::JudgmentRecord record;

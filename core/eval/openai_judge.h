@@ -57,6 +57,10 @@ private:
 std::string fillTemplate(std::string_view text, std::string_view prompt, std::string_view a,
                          std::string_view b);
 
+// The assistant's text of a chat completion (choices[0].message.content), or std::nullopt
+// when the body is not JSON (bounded in depth) or not a chat completion.
+std::optional<std::string> chatCompletionContent(std::string_view body);
+
 // Reads a judge's answer: "A", "B" or "tie" (any case), optionally quoted, bold, bracketed,
 // or followed by a full stop. Anything else is not guessed at: std::nullopt.
 std::optional<Preference> parseAnswer(std::string_view content);

@@ -104,7 +104,11 @@ ModelConfig gpt2FromJson(const json& j)
     c.numLayers = field<std::int64_t>(j, "n_layer", 12);
     c.numHeads = field<std::int64_t>(j, "n_head", 12);
     c.numKeyValueHeads = c.numHeads;
-    c.intermediateSize = field<std::int64_t>(j, "n_inner", 4 * c.hiddenSize);
+    // HF's default n_inner is 4 · n_embd; a size that overflows it is no model.
+    std::int64_t fourTimesHidden = 0;
+    if (__builtin_mul_overflow(c.hiddenSize, std::int64_t{4}, &fourTimesHidden))
+        fail("n_embd " + std::to_string(c.hiddenSize) + " is too large");
+    c.intermediateSize = field<std::int64_t>(j, "n_inner", fourTimesHidden);
     c.maxPositions = field<std::int64_t>(j, "n_positions", field<std::int64_t>(j, "n_ctx", 1024));
     c.normEps = field<double>(j, "layer_norm_epsilon", 1e-5);
     c.tieWordEmbeddings = field<bool>(j, "tie_word_embeddings", true);
@@ -148,7 +152,10 @@ ModelConfig llamaFromJson(const json& j)
     if (field<bool>(j, "mlp_bias", false))
         fail("mlp_bias true is not supported for llama; projections have no bias");
     const auto headDim = field<std::int64_t>(j, "head_dim", 0);
-    if (headDim != 0 && c.numHeads > 0 && headDim * c.numHeads != c.hiddenSize) {
+    std::int64_t headsTimesDim = 0;
+    if (headDim != 0 && c.numHeads > 0 &&
+        (__builtin_mul_overflow(headDim, c.numHeads, &headsTimesDim) ||
+         headsTimesDim != c.hiddenSize)) {
         fail("head_dim " + std::to_string(headDim) + " is not hidden_size / " +
              "num_attention_heads; only head_dim = hidden_size / num_attention_heads is "
              "supported");

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "model/safetensors_layout.h"
+
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -10,7 +12,6 @@ namespace cpo::model {
 
 // Tensors by name; ordered so that written files are byte-for-byte reproducible.
 using TensorMap = std::map<std::string, torch::Tensor>;
-using Metadata = std::map<std::string, std::string>;
 
 // Reads a `.safetensors` file (https://github.com/huggingface/safetensors format: u64 LE
 // header length, JSON header, raw little-endian data). The file is memory-mapped and each

@@ -16,6 +16,21 @@ namespace fs = std::filesystem;
 
 constexpr char kModuleName[] = "libcpo-sentencepiece.so";
 
+// RTLD_DEEPBIND keeps the module's private protobuf apart from LibTorch's (spm_module.h), but
+// AddressSanitizer's runtime refuses it (and aborts). A sanitizer build loads the module
+// without it: that works where LibTorch is not in the process, as in the fuzz targets.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kDeepBind = 0;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr int kDeepBind = 0;
+#else
+constexpr int kDeepBind = RTLD_DEEPBIND;
+#endif
+#else
+constexpr int kDeepBind = RTLD_DEEPBIND;
+#endif
+
 struct LoadedModule {
     SpmOpenFunction open = nullptr;
     SpmTrainFunction train = nullptr;
@@ -48,7 +63,7 @@ LoadedModule loadModule()
         if (!fs::exists(path))
             continue;
         // Never unloaded: the module lives as long as the process, like a linked library.
-        void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+        void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | kDeepBind);
         if (!handle) {
             module.error = std::string("cannot load ") + path.string() + ": " + dlerror();
             return module;

@@ -6,14 +6,34 @@
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
+#include <exception>
+#include <string>
+
 namespace {
+
+// libsentencepiece reports most problems as a status but throws from its third-party parts
+// (darts_clone, on a vocabulary it cannot index: an empty piece). Caught here, where the
+// library is, and reported as a status would be: no exception crosses the module's C API.
+template <typename Call>
+std::string guarded(Call&& call)
+{
+    try {
+        return call();
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "SentencePiece failed with an unknown exception";
+    }
+}
 
 class Processor final : public cpo::tokenize::SpmProcessor {
 public:
     std::string load(const char* path)
     {
-        const auto status = m_processor.Load(path);
-        return status.ok() ? std::string() : status.ToString();
+        return guarded([&] {
+            const auto status = m_processor.Load(path);
+            return status.ok() ? std::string() : status.ToString();
+        });
     }
     int pieceSize() const override { return m_processor.GetPieceSize(); }
     int bosId() const override { return m_processor.bos_id(); }
@@ -25,13 +45,17 @@ public:
     std::string idToPiece(int id) const override { return m_processor.IdToPiece(id); }
     std::string encode(std::string_view text, std::vector<int>& ids) const override
     {
-        const auto status = m_processor.Encode(text, &ids);
-        return status.ok() ? std::string() : status.ToString();
+        return guarded([&] {
+            const auto status = m_processor.Encode(text, &ids);
+            return status.ok() ? std::string() : status.ToString();
+        });
     }
     std::string decode(const std::vector<int>& ids, std::string& text) const override
     {
-        const auto status = m_processor.Decode(ids, &text);
-        return status.ok() ? std::string() : status.ToString();
+        return guarded([&] {
+            const auto status = m_processor.Decode(ids, &text);
+            return status.ok() ? std::string() : status.ToString();
+        });
     }
 
 private:
@@ -55,7 +79,9 @@ cpo_spm_train(const cpo::tokenize::SpmTrainerArguments* arguments, unsigned seed
     // SentencePiece keeps its generator in process-wide state (of this module's copy only);
     // seeding it is the only way its API offers to make sentence sampling repeatable.
     sentencepiece::SetRandomGeneratorSeed(seed);
-    const auto status = sentencepiece::SentencePieceTrainer::Train(*arguments);
-    *error = status.ok() ? std::string() : status.ToString();
-    return status.ok();
+    *error = guarded([&] {
+        const auto status = sentencepiece::SentencePieceTrainer::Train(*arguments);
+        return status.ok() ? std::string() : status.ToString();
+    });
+    return error->empty();
 }

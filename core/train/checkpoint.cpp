@@ -2,13 +2,11 @@
 
 #include "model/checksums.h"
 #include "model/hf_folder.h"
-#include "util/hash.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/fmt/fmt.h>
 
 #include <algorithm>
-#include <array>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -18,80 +16,9 @@
 namespace cpo::train {
 namespace {
 
-constexpr std::array<char, 8> kMagic = {'C', 'P', 'O', 'T', 'R', 'A', 'I', 'N'};
-constexpr std::size_t kHeaderBytes = 8 + 4 + 4 + 8 + 8;
 constexpr char kStepPrefix[] = "step-";
 
 using Kind = CheckpointError::Kind;
-
-class Writer {
-public:
-    void u32(std::uint32_t value) { little(value, 4); }
-    void u64(std::uint64_t value) { little(value, 8); }
-    void i64(std::int64_t value) { u64(static_cast<std::uint64_t>(value)); }
-    void bytes(const void* data, std::size_t size)
-    {
-        u64(size);
-        raw(data, size);
-    }
-    void raw(const void* data, std::size_t size)
-    {
-        m_buffer.append(static_cast<const char*>(data), size);
-    }
-    const std::string& buffer() const { return m_buffer; }
-
-private:
-    void little(std::uint64_t value, int size)
-    {
-        for (int i = 0; i < size; ++i)
-            m_buffer.push_back(static_cast<char>((value >> (8 * i)) & 0xffU));
-    }
-    std::string m_buffer;
-};
-
-// Reads what Writer wrote; running out of bytes means the file was cut short.
-class Reader {
-public:
-    Reader(std::string_view data, std::string where) : m_data(data), m_where(std::move(where)) {}
-    std::uint32_t u32() { return static_cast<std::uint32_t>(little(4)); }
-    std::uint64_t u64() { return little(8); }
-    std::int64_t i64() { return static_cast<std::int64_t>(u64()); }
-    std::string bytes()
-    {
-        const std::uint64_t size = u64();
-        need(size);
-        std::string out(m_data.substr(m_pos, size));
-        m_pos += size;
-        return out;
-    }
-    bool atEnd() const { return m_pos == m_data.size(); }
-
-private:
-    std::uint64_t little(int size)
-    {
-        need(static_cast<std::uint64_t>(size));
-        std::uint64_t value = 0;
-        for (int i = 0; i < size; ++i)
-            value |= static_cast<std::uint64_t>(static_cast<unsigned char>(m_data[m_pos++]))
-                  << (8 * i);
-        return value;
-    }
-    void need(std::uint64_t size) const
-    {
-        if (size > m_data.size() - m_pos)
-            throw CheckpointError(Kind::Corrupt,
-                                  m_where + ": a field runs past the end of the payload; the "
-                                  "file is damaged. Resume from an earlier checkpoint");
-    }
-    std::string_view m_data;
-    std::size_t m_pos = 0;
-    std::string m_where;
-};
-
-std::uint64_t checksum(std::string_view payload)
-{
-    return fnv1a64(payload);
-}
 
 std::string readWholeFile(const std::filesystem::path& file)
 {
@@ -112,29 +39,23 @@ std::string readWholeFile(const std::filesystem::path& file)
 
 void writeTrainingStateFile(const std::filesystem::path& file, const TrainingState& state)
 {
-    Writer payload;
-    payload.u64(state.configHash);
-    payload.i64(state.step);
-    payload.bytes(state.phase.data(), state.phase.size());
-    payload.u64(state.cursor.seed);
-    payload.u64(state.cursor.epoch);
-    payload.u64(state.cursor.position);
+    TrainingStateRecord record;
+    record.configHash = state.configHash;
+    record.step = state.step;
+    record.phase = state.phase;
+    record.dataSeed = state.cursor.seed;
+    record.epoch = state.cursor.epoch;
+    record.position = state.cursor.position;
     const auto rng = state.torchRng.defined() ? state.torchRng.contiguous().to(torch::kCPU)
                                               : torch::empty({0}, torch::kUInt8);
-    payload.bytes(rng.data_ptr(), static_cast<std::size_t>(rng.numel()));
-    payload.bytes(state.optimizer.data(), state.optimizer.size());
-    payload.bytes(state.phaseState.data(), state.phaseState.size());
-
-    Writer whole;
-    whole.raw(kMagic.data(), kMagic.size());
-    whole.u32(kTrainingStateVersion);
-    whole.u32(0);
-    whole.u64(payload.buffer().size());
-    whole.u64(checksum(payload.buffer()));
-    whole.raw(payload.buffer().data(), payload.buffer().size());
+    record.torchRng.assign(static_cast<const char*>(rng.data_ptr()),
+                           static_cast<std::size_t>(rng.numel()));
+    record.optimizer = state.optimizer;
+    record.phaseState = state.phaseState;
+    const std::string bytes = encodeTrainingState(record);
 
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(whole.buffer().data(), static_cast<std::streamsize>(whole.buffer().size()));
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     out.flush();
     if (!out)
         throw Error(file.string() + ": cannot write the training state (disk full?)");
@@ -142,64 +63,18 @@ void writeTrainingStateFile(const std::filesystem::path& file, const TrainingSta
 
 TrainingState readTrainingStateFile(const std::filesystem::path& file)
 {
-    const std::string data = readWholeFile(file);
-    const std::string where = file.string();
-    // A file shorter than the magic that starts like it was cut short, not another format.
-    if (std::memcmp(data.data(), kMagic.data(), std::min(data.size(), kMagic.size())) != 0)
-        throw CheckpointError(Kind::BadMagic,
-                              where + ": not a CPO Studio training state (it does not start "
-                              "with \"CPOTRAIN\"); point the resume path at a checkpoint "
-                              "folder that `cpo run` wrote");
-    if (data.size() < kHeaderBytes)
-        throw CheckpointError(Kind::Truncated,
-                              fmt::format("{}: truncated: {} bytes, less than the {}-byte "
-                                          "header; the write was interrupted. Resume from an "
-                                          "earlier checkpoint", where, data.size(),
-                                          kHeaderBytes));
-    Reader header(std::string_view(data).substr(kMagic.size()), where);
-    const std::uint32_t version = header.u32();
-    header.u32();
-    const std::uint64_t payloadBytes = header.u64();
-    const std::uint64_t expectedChecksum = header.u64();
-    if (version < 1 || version > kTrainingStateVersion)
-        throw CheckpointError(Kind::UnsupportedVersion,
-                              fmt::format("{}: training state format version {}, but this "
-                                          "build reads version {}{}. Its weights "
-                                          "(config.json + model.safetensors) still load: start "
-                                          "a new run from them", where, version,
-                                          kTrainingStateVersion,
-                                          version > kTrainingStateVersion
-                                              ? " (written by a newer CPO Studio: update it)"
-                                              : ""));
-    const std::size_t available = data.size() - kHeaderBytes;
-    if (available < payloadBytes)
-        throw CheckpointError(Kind::Truncated,
-                              fmt::format("{}: truncated: the header announces {} bytes of "
-                                          "state but only {} follow; the write was "
-                                          "interrupted. Resume from an earlier checkpoint",
-                                          where, payloadBytes, available));
-    const std::string_view payload = std::string_view(data).substr(kHeaderBytes);
-    if (available > payloadBytes || checksum(payload) != expectedChecksum)
-        throw CheckpointError(Kind::Corrupt,
-                              where + ": the training state fails its checksum; the file is "
-                              "damaged. Resume from an earlier checkpoint");
-
-    Reader in(payload, where);
+    TrainingStateRecord record = decodeTrainingState(readWholeFile(file), file.string());
     TrainingState state;
-    state.configHash = in.u64();
-    state.step = in.i64();
-    state.phase = in.bytes();
-    state.cursor.seed = in.u64();
-    state.cursor.epoch = in.u64();
-    state.cursor.position = in.u64();
-    const std::string rng = in.bytes();
-    state.torchRng = torch::empty({static_cast<std::int64_t>(rng.size())}, torch::kUInt8);
-    std::memcpy(state.torchRng.data_ptr(), rng.data(), rng.size());
-    state.optimizer = in.bytes();
-    if (version >= 2)
-        state.phaseState = in.bytes();
-    if (!in.atEnd())
-        throw CheckpointError(Kind::Corrupt, where + ": unexpected bytes after the state");
+    state.configHash = record.configHash;
+    state.step = record.step;
+    state.phase = std::move(record.phase);
+    state.cursor = {record.dataSeed, record.epoch, record.position};
+    state.torchRng =
+        torch::empty({static_cast<std::int64_t>(record.torchRng.size())}, torch::kUInt8);
+    if (!record.torchRng.empty())
+        std::memcpy(state.torchRng.data_ptr(), record.torchRng.data(), record.torchRng.size());
+    state.optimizer = std::move(record.optimizer);
+    state.phaseState = std::move(record.phaseState);
     return state;
 }
 

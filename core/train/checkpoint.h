@@ -2,6 +2,7 @@
 
 #include "model/causal_lm.h"
 #include "train/batching.h"
+#include "train/training_state_file.h"
 #include "util/error.h"
 
 #include <torch/torch.h>
@@ -17,29 +18,8 @@ namespace cpo::train {
 // any HF tool or `cpo` command loads it as it stands) plus training_state.bin, everything
 // else a run needs to continue exactly where it was.
 //
-// training_state.bin, little-endian:
-//   magic "CPOTRAIN" (8 bytes) | u32 format version | u32 0 | u64 payload bytes |
-//   u64 FNV-1a 64 of the payload | payload
-// payload: u64 config hash | i64 step | str phase | u64 data seed | u64 epoch |
-//   u64 position | bytes torch CPU generator state | bytes optimizer archive |
-//   bytes phase state (from version 2; version 1 files read with none)
-// (str and bytes: u64 length, then the bytes). The optimizer archive is LibTorch's own
-// serialisation of the optimizer (AdamW's moments and step counts); the phase state is the
-// trainer's own (CPO: its π_ref cache); the checksum catches a damaged file that still has
-// the right length. checksums.sha256 (model/checksums.h) covers every file of the folder.
-inline constexpr char kTrainingStateFile[] = "training_state.bin";
-inline constexpr std::uint32_t kTrainingStateVersion = 2;
-
-// Why a checkpoint could not be used; the message says it for the user, with the fix.
-class CheckpointError : public Error {
-public:
-    enum class Kind { Missing, BadMagic, UnsupportedVersion, Truncated, Corrupt, Mismatch };
-    CheckpointError(Kind kind, const std::string& message) : Error(message), m_kind(kind) {}
-    Kind kind() const { return m_kind; }
-
-private:
-    Kind m_kind;
-};
+// training_state.bin: train/training_state_file.h. checksums.sha256 (model/checksums.h) covers
+// every file of the folder.
 
 struct TrainingState {
     std::string phase;            // "mle" (later "cpo")

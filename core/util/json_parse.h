@@ -21,8 +21,10 @@ struct JsonParseOptions {
 };
 
 // nlohmann::json::parse with the nesting depth bounded: every JSON the program reads goes
-// through it. A document nested deeper than kMaxJsonDepth throws cpo::Error naming `source`
-// (or comes back discarded when !allowExceptions); other errors are nlohmann's as before.
+// through it. A document nested deeper than kMaxJsonDepth, or with a number beyond a
+// double's range (1e999: nlohmann's out_of_range, not a parse_error), throws cpo::Error naming
+// `source` (or comes back discarded when !allowExceptions); syntax errors are nlohmann's
+// parse_error as before.
 template <typename Input>
 nlohmann::json parseJsonBounded(Input&& input, std::string_view source,
                                 JsonParseOptions options = {})
@@ -44,6 +46,14 @@ nlohmann::json parseJsonBounded(Input&& input, std::string_view source,
                     std::to_string(kMaxJsonDepth) +
                     " levels deep; no file CPO Studio reads needs that: check it is the "
                     "right file");
+    } catch (const nlohmann::json::out_of_range& e) {
+        if (!options.allowExceptions)
+            return nlohmann::json(nlohmann::json::value_t::discarded);
+        std::string what = e.what(); // "[json.exception.out_of_range.406] number overflow ..."
+        if (const auto end = what.find("] "); end != std::string::npos)
+            what.erase(0, end + 2);
+        throw Error(std::string(source) + ": a number beyond the range of a double (" + what +
+                    "); check the file");
     }
 }
 

@@ -183,6 +183,7 @@ private Q_SLOTS:
     void nonFiniteLossStopsAndAlerts();
     void resumeIsExact_data();
     void resumeIsExact();
+    void resumeReadsReferenceCacheOfCheckpoint();
     void cpoRaisesAccuracyOnTheOracleTask();
     void rankingSampleSetsCarrySimilarityAndRank();
 
@@ -653,23 +654,31 @@ void TestCpo::nonFiniteLossStopsAndAlerts()
 void TestCpo::resumeIsExact_data()
 {
     QTest::addColumn<std::vector<double>>("mixWeights");
-    QTest::newRow("every strategy") << std::vector<double>{1.0, 1.0, 1.0, 1.0};
-    // Without AN, y1's π_ref log-probs come from the reference cache after the first epoch.
-    QTest::newRow("BN, MN, TN") << std::vector<double>{0.0, 1.0, 1.0, 1.0};
+    QTest::addColumn<std::int64_t>("batchSize");
+    QTest::newRow("every strategy") << std::vector<double>{1.0, 1.0, 1.0, 1.0}
+                                    << std::int64_t{4};
+    // MN and TN score y1 under π_ref afresh for their own negatives (that pass comes first).
+    QTest::newRow("BN, MN, TN") << std::vector<double>{0.0, 1.0, 1.0, 1.0} << std::int64_t{4};
+    // Batches of two leave BN one other row for K − 1 = 3 negatives: the rest come from its
+    // buffer of earlier batches, which the resumed trainer must rebuild. BN alone scores
+    // nothing afresh: y1's π_ref log-probs come from the reference cache after the first epoch.
+    QTest::newRow("BN from its buffer") << std::vector<double>{0.0, 1.0, 0.0, 0.0}
+                                        << std::int64_t{2};
 }
 
 void TestCpo::resumeIsExact()
 {
     QFETCH(std::vector<double>, mixWeights);
+    QFETCH(std::int64_t, batchSize);
     const auto oracle = tinyOracle();
     const data::OracleTask task(oracle);
-    // Eight examples in batches of four: an epoch every two steps, so the steps after the
-    // resume meet examples (and cached π_ref values) the steps before it saw.
+    // Eight examples in batches of four (two): an epoch every two (four) steps, so the steps
+    // after the resume meet examples (and cached π_ref values) the steps before it saw.
     const auto all = task.examples(data::Split::Train);
     const std::vector<data::TokenizedExample> trainSet(all.begin(), all.begin() + 8);
     auto options = smallCpo(6, task.eosId());
     std::copy(mixWeights.begin(), mixWeights.end(), options.sampler.mixWeights.begin());
-    options.batchSize = 4;
+    options.batchSize = batchSize;
     options.checkpointEvery = 3;
     options.metricsEvery = 1;
     const auto start = oracleStudent(oracle, 2);
@@ -729,6 +738,70 @@ void TestCpo::resumeIsExact()
     const auto b = model::namedParameters(*second.policy());
     for (const auto& [name, p] : a)
         QVERIFY2(torch::equal(p, b.at(name)), name.c_str());
+}
+
+void TestCpo::resumeReadsReferenceCacheOfCheckpoint()
+{
+    // y1's π_ref values must come back from the checkpoint, not be scored again: scored in
+    // another batch they differ in the last bits, which the bit-for-bit tests above cannot
+    // be relied on to show on every machine. To make a rescoring visible, the resumed trainer
+    // gets a *different* reference model: its negatives are scored by it, but y1's π_ref of
+    // every example seen before the checkpoint must still be the checkpoint's.
+    const auto oracle = tinyOracle();
+    const data::OracleTask task(oracle);
+    const auto all = task.examples(data::Split::Train);
+    // Eight examples in batches of four: steps 1 and 2 cache all eight, steps 4 to 6 only
+    // meet cached ones.
+    const std::vector<data::TokenizedExample> trainSet(all.begin(), all.begin() + 8);
+    auto options = smallCpo(6, task.eosId());
+    // BN alone: no sampler scores y1 afresh (AN, MN and TN do, and that pass comes first).
+    options.sampler.mixWeights = {0.0, 1.0, 0.0, 0.0};
+    options.batchSize = 4;
+    options.checkpointEvery = 3;
+    options.metricsEvery = 1;
+    const auto start = oracleStudent(oracle, 2);
+    const auto referenceOfY1 = [](std::map<std::int64_t, double>& seen) {
+        return [&seen](const train::CpoEvent& event) {
+            if (const auto* m = std::get_if<train::CpoStepMetrics>(&event))
+                seen[m->step] = m->referenceLogProbGroundTruth;
+        };
+    };
+
+    QTemporaryDir straightDir;
+    std::map<std::int64_t, double> straight;
+    train::CpoTrainer straightTrainer(model::cloneModel(*start), model::cloneModel(*start),
+                                      trainSet, options, straightDir.path().toStdString());
+    straightTrainer.setEventCallback(referenceOfY1(straight));
+    QVERIFY(straightTrainer.run().outcome == train::PhaseOutcome::Finished);
+
+    QTemporaryDir splitDir;
+    train::RunControl control;
+    {
+        train::CpoTrainer first(model::cloneModel(*start), model::cloneModel(*start), trainSet,
+                                options, splitDir.path().toStdString());
+        first.setControl(&control);
+        first.setEventCallback([&](const train::CpoEvent& event) {
+            if (const auto* m = std::get_if<train::CpoStepMetrics>(&event); m && m->step == 3)
+                control.requestStop();
+        });
+        QVERIFY(first.run().outcome == train::PhaseOutcome::Stopped);
+    }
+    std::map<std::int64_t, double> resumed;
+    const auto otherReference = oracleStudent(oracle, 99);
+    train::CpoTrainer second(model::cloneModel(*start), model::cloneModel(*otherReference),
+                             trainSet, options, splitDir.path().toStdString());
+    second.resume(*train::latestCheckpoint(splitDir.path().toStdString()));
+    second.setEventCallback(referenceOfY1(resumed));
+    QVERIFY(second.run().outcome == train::PhaseOutcome::Finished);
+    QCOMPARE(resumed.size(), std::size_t{3});
+    for (const auto& [step, value] : resumed)
+        QVERIFY2(value == straight.at(step),
+                 qPrintable(QString("step %1: mean log π_ref(y1) %2 resumed, %3 uninterrupted "
+                                    "(y1 was scored again instead of read from the "
+                                    "checkpoint's reference cache)")
+                                .arg(step)
+                                .arg(value, 0, 'g', 17)
+                                .arg(straight.at(step), 0, 'g', 17)));
 }
 
 void TestCpo::cpoRaisesAccuracyOnTheOracleTask()

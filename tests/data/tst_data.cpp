@@ -186,6 +186,8 @@ private Q_SLOTS:
     void jsonlAllBadHintsAtMapping();
     void jsonlEmptyOrMissingFile_data();
     void jsonlEmptyOrMissingFile();
+    void jsonlLongLineIsRefused();
+    void jsonlHugeFileIsRefused();
 
     // Text corpus
     void titleHeadings_data();
@@ -419,6 +421,10 @@ void TestData::jsonlMalformedLine_data()
         << "invalid UTF-8 at byte 20";
     QTest::newRow("nested 100 000 deep")
         << QByteArray(100000, '[') + QByteArray(100000, ']') << "JSON nested more than 256";
+    // Found by fuzz_instruction_jsonl: nlohmann's out_of_range escaped the load as a whole.
+    QTest::newRow("number beyond a double")
+        << QByteArray(R"({"instruction":"a","response":"b","n":1e999})")
+        << "a number beyond the range of a double";
 }
 
 void TestData::jsonlMalformedLine()
@@ -535,6 +541,29 @@ void TestData::jsonlEmptyOrMissingFile()
         writeFile(file, content);
     const QString message = errorOf([&] { loadInstructionJsonl(toPath(file)); });
     QVERIFY2(message.contains(file) && message.contains(expected), qPrintable(message));
+}
+
+void TestData::jsonlLongLineIsRefused()
+{
+    // A well-formed record just past the cap (16 MiB): refused by file and line, before its
+    // JSON is parsed, instead of held whole.
+    QByteArray content = R"({"instruction":"q","response":"a"})" "\n";
+    content += R"({"instruction":"q","response":")";
+    content += QByteArray(static_cast<qsizetype>(kMaxJsonlLineBytes), 'a');
+    content += "\"}\n";
+    const QString message = errorOf([&] { loadJsonl(content, {}); });
+    QVERIFY2(message.contains("data.jsonl:2:") && message.contains("16 MiB"),
+             qPrintable(message.left(300)));
+}
+
+void TestData::jsonlHugeFileIsRefused()
+{
+    // A sparse file one byte past the cap (4 GiB): refused by its size, nothing read.
+    const QString file = path("huge.jsonl");
+    writeFile(file, QByteArray());
+    std::filesystem::resize_file(toPath(file), kMaxJsonlFileBytes + 1);
+    const QString message = errorOf([&] { loadInstructionJsonl(toPath(file)); });
+    QVERIFY2(message.contains(file) && message.contains("4 GiB"), qPrintable(message.left(300)));
 }
 
 // ---------------------------------------------------------------------------------------------

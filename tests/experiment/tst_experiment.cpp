@@ -521,7 +521,10 @@ void TestExperiment::badOverrides()
 {
     auto document = base();
     for (const char* assignment :
-         {"mle.lr", "=5", "mle..lr=1", "new..x=1", "dataset.kind.x=1", "name.first=a"}) {
+         {"mle.lr", "=5", "mle..lr=1", "new..x=1", "dataset.kind.x=1", "name.first=a",
+          // Found by fuzz_experiment: the bytes became a JSON string that could not be
+          // written out (nlohmann's type_error, past every cpo::Error handler).
+          "name=caf\xe9"}) {
         try {
             applyOverride(document, assignment);
             QFAIL(qPrintable(QString("accepted: ") + assignment));
@@ -529,6 +532,14 @@ void TestExperiment::badOverrides()
             QVERIFY2(QString(e.what()).startsWith(QString("--set ") + assignment),
                      e.what());
         }
+    }
+    // Found by fuzz_queue: a number beyond a double escaped as nlohmann's out_of_range.
+    try {
+        applyOverride(document, "mle.lr=1e999");
+        QFAIL("accepted: mle.lr=1e999");
+    } catch (const cpo::Error& e) {
+        QVERIFY2(QString(e.what()).contains("--set mle.lr: a number beyond the range of a double"),
+                 e.what());
     }
     QVERIFY(document == base()); // a rejected --set changes nothing
 

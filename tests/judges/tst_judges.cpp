@@ -2,6 +2,7 @@
 // speaking the chat-completions JSON, and the human judge's blind votes.
 
 #include "engine/judge_config.h"
+#include "eval/chat_client.h"
 #include "eval/human_agreement.h"
 #include "eval/human_judge.h"
 #include "eval/openai_judge.h"
@@ -173,6 +174,7 @@ private Q_SLOTS:
     void timeoutIsARecordedFailure();
     void rerunCostsNoRequest();
     void malformedAnswersAreFailuresWithTheirText();
+    void oversizedAnswerIsAFailureNotRetried();
     void apiKeyIsNeverStored();
     void requestsOverlap();
     void deadEndpointFailsClearlyAndKeepsWhatWasJudged();
@@ -328,6 +330,28 @@ void TestJudges::malformedAnswersAreFailuresWithTheirText()
     QVERIFY(cached);
     QCOMPARE(cached->verdict, std::string("unparseable"));
     QCOMPARE(cached->rawAnswer, std::string("Both answers have their merits."));
+}
+
+void TestJudges::oversizedAnswerIsAFailureNotRetried()
+{
+    // A reply past the cap (1 MiB) is never held whole: the verdict fails and says why, and
+    // asking again would only fetch the same flood.
+    FakeChatServer server([](const std::string& message, int number) {
+        Reply reply = preferGood(message, number);
+        if (message.find("question 0") != std::string::npos)
+            reply.rawBody = "{\"choices\": [{\"message\": {\"content\": \"" +
+                            std::string(eval::kMaxJudgeReplyBytes, 'A') + "\"}}]}";
+        return reply;
+    });
+    eval::OpenAiJudge judge(config(server.url()), nullptr);
+    const auto verdicts = judge.judge(pairs(2));
+    QVERIFY(verdicts[0].failed);
+    QVERIFY2(verdicts[0].detail.find("larger than the 1 MiB a judge's answer may have") !=
+                 std::string::npos,
+             verdicts[0].detail.substr(0, 300).c_str());
+    QVERIFY2(verdicts[0].detail.size() < 1000, "the flood is not quoted");
+    QVERIFY(!verdicts[1].failed);
+    QCOMPARE(server.requests(), 4); // two orders each, none asked again
 }
 
 void TestJudges::apiKeyIsNeverStored()

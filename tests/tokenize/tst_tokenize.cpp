@@ -593,6 +593,13 @@ void TokenizeTest::loadErrors_data()
     QTest::newRow("broken SentencePiece model")
         << Files{{"tokenizer.model", "not a protobuf"}} << ""
         << QStringList{"tokenizer.model", "SentencePiece"};
+    // Found by fuzz_sentencepiece: a piece of zero length made libsentencepiece throw (its
+    // darts_clone trie) through the module, past every cpo::Error handler.
+    QTest::newRow("SentencePiece model with an empty piece")
+        << Files{{"tokenizer.model",
+                  QByteArray::fromBase64("Cg4KBTx1bms+FQAAAAAYAgoMCgM8cz4VAAAAABgHCg0KBDwvcz4VAAAA"
+                                         "ABgDCgoKAwAAPhUAAAAA")}}
+        << "" << QStringList{"tokenizer.model", "SentencePiece", "zero-length key"};
     QTest::newRow("unknown file") << Files{{"notes.txt", "hi"}} << "notes.txt"
                                   << QStringList{"notes.txt", "not a tokenizer file"};
 }
