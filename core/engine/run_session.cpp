@@ -139,7 +139,7 @@ RunSummary RunSession::runPhases()
         torch::set_num_threads(static_cast<int>(m_config.threads));
         setBlasThreads(static_cast<int>(m_config.threads));
     }
-    const auto device = model::parseDevice(m_config.device);
+    const auto device = model::parseDevice(m_config.device, "experiment field 'device'");
 
     // A resumed run keeps the tokenizer it trained: its checkpoints belong to that vocabulary.
     auto data = prepareData(m_resumeFrom ? withRunTokenizer(m_config, m_runDir) : m_config,
