@@ -312,6 +312,7 @@ void addRunsCommand(CLI::App& app, Action& action)
     addDeleteCommand(*runs, action);
     addResumeCommand(*runs, action);
     addQueueCommand(*runs, action);
+    addFollowCommand(*runs, action);
 }
 
 } // namespace cpo::cli

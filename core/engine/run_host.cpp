@@ -252,10 +252,10 @@ RunSummary RunHost::Impl::execute(Prepared prepared)
     publish(prepared);
     auto summary = session.run();
     active = nullptr;
-    recorder.finish(summary);
-    activeRunId = 0;
     summary.runId = runId;
     summary.resumedFrom = prepared.resumedFrom;
+    recorder.finish(summary);
+    activeRunId = 0;
     deliver(runId, RunFinished{summary});
     return summary;
 }

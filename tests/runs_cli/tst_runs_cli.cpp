@@ -140,6 +140,8 @@ private Q_SLOTS:
     void killedRunResumesWithEveryStepOnce();
     void queueRecordsAFailedRunAndGoesOn();
     void resumedRunKeepsItsTrainedTokenizer();
+    void followStreamsALiveRunInOrder();
+    void followRefusesAnUnknownRun();
 
 private:
     QTemporaryDir m_dir;
@@ -571,6 +573,97 @@ void TestRunsCli::resumedRunKeepsItsTrainedTokenizer()
     QCOMPARE(QFileInfo(model).lastModified(), trainedAt);
     RunStore store(db.toStdString());
     QCOMPARE(seriesSteps(store, 1, "mle/loss"), stepsFrom(1, 300));
+}
+
+// Every line a process printed (it has exited, or is read while it runs).
+QList<QByteArray> readLines(QProcess& process, QList<QByteArray>& into)
+{
+    while (process.canReadLine())
+        into << process.readLine().trimmed();
+    return into;
+}
+
+void TestRunsCli::followStreamsALiveRunInOrder()
+{
+    // A run trains in one process while `cpo runs follow` reads its store from another: the
+    // follower prints what the run printed with --events, in order, each once, and ends with
+    // the run.
+    const QString db = m_dir.filePath("follow.sqlite");
+    QProcess run;
+    run.start(cpo::test::cliPath(),
+              QStringList{"run"} +
+                  tinyDemo({"--out", m_dir.filePath("follow-run"), "--db", db, "--events",
+                            "--set", "mle.steps=200", "--set", "mle.checkpoint_every=100",
+                            "--set", "cpo.steps=6", "--set", "cpo.checkpoint_every=3",
+                            "--set", "cpo.metrics_every=1", "--set", "cpo.samples_every=3"}));
+    QVERIFY(run.waitForStarted());
+    QList<QByteArray> printed;
+    QElapsedTimer timer;
+    timer.start();
+    while (printed.isEmpty() && run.state() == QProcess::Running && timer.elapsed() < 120000) {
+        run.waitForReadyRead(200);
+        readLines(run, printed);
+    }
+    QVERIFY2(!printed.isEmpty(), run.readAllStandardError().constData());
+    // The run's row exists once it reports; it must still be training for this to test a
+    // live follow.
+    QVERIFY(run.state() == QProcess::Running);
+
+    QProcess follow;
+    follow.start(cpo::test::cliPath(), {"runs", "follow", "1", "--db", db, "--poll-ms", "50"});
+    QVERIFY(follow.waitForStarted());
+    QList<QByteArray> followed;
+    bool followedWhileLive = false;
+    while (follow.state() == QProcess::Running && timer.elapsed() < 240000) {
+        follow.waitForReadyRead(100);
+        readLines(follow, followed);
+        followedWhileLive = followedWhileLive || (!followed.isEmpty() &&
+                                                  run.state() == QProcess::Running);
+        run.waitForReadyRead(1);
+        readLines(run, printed);
+    }
+    // Either may have ended already (waitForFinished is then false): what counts is that both
+    // have, and how.
+    run.waitForFinished(60000);
+    QCOMPARE(run.state(), QProcess::NotRunning);
+    QCOMPARE(run.exitCode(), 0);
+    readLines(run, printed);
+    follow.waitForFinished(10000);
+    QCOMPARE(follow.state(), QProcess::NotRunning);
+    QVERIFY2(follow.exitCode() == 0, follow.readAllStandardError().constData());
+    readLines(follow, followed);
+    QVERIFY2(followedWhileLive, "the follower printed nothing before the run ended");
+
+    // The run printed its events, then its summary line; the follower the same events with
+    // their seq, then the run's outcome.
+    const auto events = printed.mid(0, printed.size() - 1);
+    QVERIFY(events.size() > 60);
+    QCOMPARE(followed.size(), events.size() + 1);
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        auto line = parseSingleJson(followed[i]);
+        QCOMPARE(line["seq"].toInteger(), qint64(i + 1));
+        line.remove("seq");
+        QCOMPARE(line, parseSingleJson(events[i]));
+    }
+    const auto last = parseSingleJson(followed.last());
+    QCOMPARE(last["event"].toString(), QString("run_finished"));
+    QCOMPARE(last["status"].toString(), QString("finished"));
+    QCOMPARE(last["seq"].toInteger(), qint64(followed.size()));
+
+    // Picking up after seq 10 gives the rest, the same lines.
+    const auto rest = runCpo({"runs", "follow", "1", "--db", db, "--from-seq", "10"});
+    QCOMPARE(rest.exitCode, 0);
+    const auto restLines = rest.out.trimmed().split('\n');
+    QCOMPARE(restLines.size(), followed.size() - 10);
+    QCOMPARE(restLines.first(), followed[10]);
+    QCOMPARE(restLines.last(), followed.last());
+}
+
+void TestRunsCli::followRefusesAnUnknownRun()
+{
+    verifyOneLineError(runCpo({"runs", "follow", "99", "--db", m_db}), "run 99 of");
+    verifyOneLineError(runCpo({"runs", "follow", "1", "--db", m_dir.filePath("none.sqlite")}),
+                       "none.sqlite");
 }
 
 QTEST_GUILESS_MAIN(TestRunsCli)
