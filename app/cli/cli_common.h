@@ -48,5 +48,6 @@ void addEvalCommand(CLI::App& app, Action& action);
 void addResumeCommand(CLI::App& runs, Action& action);
 void addQueueCommand(CLI::App& runs, Action& action);
 void addFollowCommand(CLI::App& runs, Action& action);
+void addImportCommand(CLI::App& runs, Action& action);
 
 } // namespace cpo::cli
