@@ -158,6 +158,7 @@ RunSummary RunSession::runPhases()
         const auto folder = hub::resolvePath(m_config.model.path, hub::HubContent::Model).path;
         lm = model::loadHfModel(folder, device);
     }
+    lm->setActivationCheckpointing(m_config.model.activationCheckpointing);
     checkExamplesFit(lm->config(), data);
     const auto params = model::countParameters(*lm);
     emit(ModelPrepared{model::toString(lm->config().arch) + ", " +
