@@ -84,6 +84,10 @@ for i in range(torch.cuda.device_count()):
     print(f"cuda:{i} {p.name}, {p.total_memory / 2**30:.0f} GiB")
 PY
   prefix=$("$python" -c 'import torch;print(torch.utils.cmake_prefix_path)')
+  # A CUDA LibTorch's CMake files look for the CUDA toolkit (nvcc); a pip wheel has none.
+  command -v nvcc >/dev/null ||
+    echo "gpu-check: warning: no nvcc on PATH; configuring against a CUDA LibTorch needs the" \
+         "CUDA toolkit (e.g. PATH=/usr/local/cuda/bin:\$PATH)" >&2
 fi
 echo "LibTorch: $prefix"
 
@@ -108,7 +112,7 @@ cat > "$work/gpt2.json" <<'JSON'
 {"vocab_size": 50257, "n_embd": 768, "n_layer": 6, "n_head": 12, "n_positions": 256}
 JSON
 run "$cpo" init-model --arch gpt2 --config "$work/gpt2.json" --seed 7 --out "$work/model"
-tokens=$(seq -s, 1 3 600)
+tokens=$(seq -s, 1 9 570) # 64 positions: two 64 x 50257 JSON tables stay small
 run "$cpo" logits --model "$work/model" --tokens "$tokens" --device cpu --json \
   --log-level warn > "$work/cpu.json"
 run "$cpo" logits --model "$work/model" --tokens "$tokens" --device cuda --json \
