@@ -164,7 +164,8 @@ RunSummary RunSession::runPhases()
     emit(ModelPrepared{model::toString(lm->config().arch) + ", " +
                            std::to_string(lm->config().numLayers) + " layers, d" +
                            std::to_string(lm->config().hiddenSize) + ", vocabulary " +
-                           std::to_string(lm->config().vocabSize) + ", on " + device.str(),
+                           std::to_string(lm->config().vocabSize) + ", on " + device.str() +
+                           (lm->activationCheckpointing() ? ", activation checkpointing" : ""),
                        params});
 
     const auto resumeAt = [this](std::string_view phase) -> std::optional<fs::path> {

@@ -14,6 +14,7 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
+#include <QtCore/QMap>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
@@ -146,6 +147,7 @@ private Q_SLOTS:
     void bundleRoundTripsAnEndedRun();
     void damagedBundleIsRefused_data();
     void damagedBundleIsRefused();
+    void activationCheckpointingTrainsTheSame();
 
 private:
     QTemporaryDir m_dir;
@@ -820,6 +822,39 @@ void TestRunsCli::damagedBundleIsRefused()
     verifyOneLineError(runCpo({"runs", "import", copy, "--db", db, "--out", out}), mentions);
     QVERIFY(!QFileInfo::exists(out));
     QVERIFY(!QFileInfo::exists(db) || listedIds(db).isEmpty());
+}
+
+void TestRunsCli::activationCheckpointingTrainsTheSame()
+{
+    // The experiment field reaches the model (the model event says so) and training follows
+    // the same losses: gradients equal up to float summation order.
+    QMap<QString, QList<double>> losses;
+    for (const QString on : {"false", "true"}) {
+        const auto run = runCpo(
+            QStringList{"run"} +
+            tinyDemo({"--out", m_dir.filePath("checkpointing-" + on), "--db",
+                      m_dir.filePath("checkpointing.sqlite"), "--events", "--set", "cpo=null",
+                      "--set", "mle.steps=12", "--set", "model.activation_checkpointing=" + on}));
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        for (const auto& line : run.out.trimmed().split('\n')) {
+            const auto event = parseSingleJson(line);
+            if (event["event"] == "model")
+                QCOMPARE(event["description"].toString().contains("activation checkpointing"),
+                         on == "true");
+            if (event["event"] == "step")
+                losses[on] << event["loss"].toDouble();
+        }
+    }
+    QCOMPARE(losses["true"].size(), 12);
+    QCOMPARE(losses["false"].size(), 12);
+    for (qsizetype i = 0; i < 12; ++i) {
+        const double with = losses["true"][i], without = losses["false"][i];
+        QVERIFY2(std::abs(with - without) <= 1e-4 * std::abs(without),
+                 qPrintable(QString("step %1: %2 against %3")
+                                .arg(i + 1)
+                                .arg(with, 0, 'g', 10)
+                                .arg(without, 0, 'g', 10)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestRunsCli)
