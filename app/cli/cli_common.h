@@ -47,5 +47,7 @@ void addEvalCommand(CLI::App& app, Action& action);
 // Subcommands of `cpo runs`.
 void addResumeCommand(CLI::App& runs, Action& action);
 void addQueueCommand(CLI::App& runs, Action& action);
+void addFollowCommand(CLI::App& runs, Action& action);
+void addImportCommand(CLI::App& runs, Action& action);
 
 } // namespace cpo::cli

@@ -1,4 +1,5 @@
 #include "cli_common.h"
+#include "device_option.h"
 #include "number_checks.h"
 
 #include "model/device.h"
@@ -16,6 +17,7 @@ namespace {
 struct BenchCliOptions {
     CommonOptions common;
     std::string device = "cpu";
+    std::string shape = "small";
     int steps = 8;
     std::vector<std::string> only;
 };
@@ -27,22 +29,22 @@ std::string figure(const std::optional<double>& value)
 
 void printHuman(const perf::BenchReport& report)
 {
-    std::cout << "device " << report.device << ", BLAS " << report.blas << ' '
-              << report.blasCore << ", " << report.threads << " intra-op thread(s), BLAS "
-              << report.blasThreads << "\n";
+    std::cout << "device " << report.device << ", shape " << report.shape << ", BLAS "
+              << report.blas << ' ' << report.blasCore << ", " << report.threads
+              << " intra-op thread(s), BLAS " << report.blasThreads << "\n";
     if (report.matmulGflops)
-        std::cout << "matmul 1024^3 fp32 (roof): " << *report.matmulGflops << " GFLOP/s at "
+        std::cout << "matmul fp32 (roof): " << *report.matmulGflops << " GFLOP/s at "
                   << report.matmulBlasThreads << " BLAS thread(s)\n";
     if (report.mleStepMs)
-        std::cout << "MLE step (" << report.params << " params, 8 x 128 tokens): "
+        std::cout << "MLE step (" << report.params << " params): "
                   << *report.mleStepMs << " ms = " << *report.mleTokensPerS << " tokens/s\n"
                   << "MFU (6 * params * tokens/s / roof FLOP/s): " << figure(report.mfu)
                   << '\n';
     if (report.cpoStepMs || report.cpoStepNaiveMs)
-        std::cout << "CPO step (8 x K 4, 64 + 64 tokens): " << figure(report.cpoStepMs)
+        std::cout << "CPO step (K 4, prompt + continuation halves): " << figure(report.cpoStepMs)
                   << " ms prompt-shared, " << figure(report.cpoStepNaiveMs) << " ms naive\n";
     if (report.anTokensPerS || report.anNaiveTokensPerS)
-        std::cout << "AN sampling (8 x 3 x 64 tokens): " << figure(report.anTokensPerS)
+        std::cout << "AN sampling (3 continuations per prompt): " << figure(report.anTokensPerS)
                   << " tokens/s with KV cache, " << figure(report.anNaiveTokensPerS)
                   << " without\n";
     for (const auto& [stage, peak] : report.costs)
@@ -53,7 +55,7 @@ void printHuman(const perf::BenchReport& report)
 int runBench(const BenchCliOptions& options)
 {
     applyCommonOptions(options.common);
-    const auto device = model::parseDevice(options.device);
+    const auto device = model::parseDevice(options.device, "--device");
     if (!device.is_cuda()) {
         const auto blas = perf::probeBlas();
         if (blas.isReference())
@@ -64,6 +66,7 @@ int runBench(const BenchCliOptions& options)
     perf::BenchOptions benchOptions;
     benchOptions.device = device;
     benchOptions.timedSteps = options.steps;
+    benchOptions.shape = *perf::benchShape(options.shape);
     if (!options.only.empty()) {
         benchOptions.stages.clear();
         for (const auto& name : options.only)
@@ -86,8 +89,13 @@ void addBenchCommand(CLI::App& app, Action& action)
     auto options = std::make_shared<BenchCliOptions>();
     auto* command = app.add_subcommand(
         "bench", "Measure matmul throughput, MLE and CPO training speed, AN sampling and MFU");
-    command->add_option("--device", options->device, "cpu, cuda, cuda:N or auto")
-        ->capture_default_str();
+    addDeviceOption(*command, options->device, "cpu");
+    command->add_option("--shape", options->shape,
+                        "small: GPT-2 d256 x 4 layers on 8 x 128 tokens (the README's figures); "
+                        "gpu: GPT-2 medium (d1024 x 24 layers) on 8 x 1024 tokens, for a large "
+                        "GPU")
+        ->capture_default_str()
+        ->check(CLI::IsMember(perf::benchShapeNames()));
     command->add_option("--steps", options->steps, "Timed training steps")
         ->capture_default_str()
         ->check(positiveNumber());

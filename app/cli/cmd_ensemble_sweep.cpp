@@ -1,6 +1,7 @@
 // `cpo ensemble sweep`: the in-memory α sweep of a finished run's weight-space ensemble.
 
 #include "cli_common.h"
+#include "device_option.h"
 #include "hub_arguments.h"
 #include "progress.h"
 #include "store_options.h"
@@ -80,6 +81,7 @@ void printTable(const engine::AlphaSweepResult& result)
 int runSweep(const SweepOptions& options)
 {
     applyCommonOptions(options.common);
+    requireDevice(options.device);
     auto logger = log::get("cpo");
     engine::AlphaSweepRequest request;
     request.alphas = sweep::parseAlphaList(options.alphas);
@@ -157,8 +159,7 @@ CLI::App* addEnsembleSweepCommand(CLI::App& ensemble, Action& action)
                         "MLE model folder (default: the run's last mle/step-* checkpoint)");
     command->add_option("--cpo", options->cpo,
                         "CPO model folder (default: the run's last cpo/step-* checkpoint)");
-    command->add_option("--device", options->device,
-                        "cpu, cuda, cuda:N or auto (default: the experiment's)");
+    addDeviceOption(*command, options->device, "the run's experiment's");
     command->add_option("--batch-size", options->batchSize, "Examples per forward pass")
         ->check(positiveNumber())
         ->capture_default_str();

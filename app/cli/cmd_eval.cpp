@@ -1,6 +1,7 @@
 // `cpo eval`: a finished run's checkpoints judged after the fact, with any judge.
 
 #include "cli_common.h"
+#include "device_option.h"
 #include "store_options.h"
 #include "number_checks.h"
 
@@ -52,6 +53,7 @@ void printTable(const engine::EvaluationReport& report)
 int runEval(const EvalOptions& options)
 {
     applyCommonOptions(options.common);
+    requireDevice(options.device);
     auto logger = log::get("cpo");
     engine::EvaluationRequest request;
     request.db = storePath(options.db);
@@ -105,7 +107,7 @@ void addEvalCommand(CLI::App& app, Action& action)
     command->add_option("--max-new", options->maxNew,
                         "Token cap (default: the longest ground truth)")
         ->check(nonNegativeNumber());
-    command->add_option("--device", options->device, "cpu, cuda, cuda:N or auto");
+    addDeviceOption(*command, options->device, "the run's experiment's");
     addDbOption(*command, options->db);
     addCommonOptions(*command, options->common);
     command->callback([options, &action] { action = [options] { return runEval(*options); }; });

@@ -1,4 +1,5 @@
 #include "cli_common.h"
+#include "device_option.h"
 #include "hub_arguments.h"
 #include "number_checks.h"
 
@@ -49,6 +50,7 @@ private:
 int runGenerate(const GenerateCliOptions& options)
 {
     applyCommonOptions(options.common);
+    requireDevice(options.device);
     warnIfReferenceBlas();
     engine::GenerationSession session(modelFolder(options.model),
                                       tokenizerLocation(options.tokenizer), options.device);
@@ -106,8 +108,7 @@ void addGenerateCommand(CLI::App& app, Action& action)
         ->capture_default_str()
         ->check(numberBetween(0.0, 1.0));
     command->add_option("--seed", options->seed, "Sampling seed")->capture_default_str();
-    command->add_option("--device", options->device, "cpu, cuda, cuda:N or auto")
-        ->capture_default_str();
+    addDeviceOption(*command, options->device, "cpu");
     addCommonOptions(*command, options->common);
     command->callback([options, &action] { action = [options] { return runGenerate(*options); }; });
 }

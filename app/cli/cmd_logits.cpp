@@ -1,4 +1,5 @@
 #include "cli_common.h"
+#include "device_option.h"
 #include "hub_arguments.h"
 #include "number_checks.h"
 
@@ -70,6 +71,7 @@ void printTopLogits(const std::vector<std::vector<float>>& logits, int top)
 int runLogits(const LogitsOptions& options)
 {
     applyCommonOptions(options.common);
+    requireDevice(options.device);
     const auto ids = parseTokenList(options.tokens);
     std::vector<std::vector<float>> logits;
     try {
@@ -96,8 +98,7 @@ void addLogitsCommand(CLI::App& app, Action& action)
         ->required();
     command->add_option("--tokens", options->tokens, "Comma-separated token ids, e.g. 5,17,3")
         ->required();
-    command->add_option("--device", options->device, "cpu, cuda, cuda:N or auto")
-        ->capture_default_str();
+    addDeviceOption(*command, options->device, "cpu");
     command->add_option("--top", options->top, "Without --json: logits shown per position")
         ->capture_default_str()
         ->check(positiveNumber());

@@ -1,4 +1,5 @@
 #include "cli_common.h"
+#include "device_option.h"
 #include "run_execution.h"
 #include "store_options.h"
 
@@ -16,6 +17,7 @@ struct RunOptions {
     std::vector<std::string> overrides;
     std::string out;
     std::string db;
+    std::string device;
     double stepsScale = 1.0;
     bool events = false;
 };
@@ -23,8 +25,13 @@ struct RunOptions {
 int runExperiment(const RunOptions& options)
 {
     applyCommonOptions(options.common);
-    warnIfReferenceBlas();
     auto config = engine::loadExperiment(options.experiment, options.overrides);
+    if (!options.device.empty())
+        config.device = options.device;
+    requireDevice(config.device, options.device.empty()
+                                     ? options.experiment + ": field 'device'"
+                                     : std::string("--device"));
+    warnIfReferenceBlas();
     engine::RunHost host(storePath(options.db));
     showRuns(host, options.events);
     InterruptGuard interrupt(host);
@@ -50,6 +57,7 @@ void addRunCommand(CLI::App& app, Action& action)
     command->add_option("--db", options->db,
                         "Run store to record the run in (default: "
                         "$XDG_DATA_HOME/cpo-studio/runs.sqlite)");
+    addDeviceOption(*command, options->device, "the experiment's field \"device\"");
     addStepsScaleOption(*command, options->stepsScale);
     addEventsFlag(*command, options->events);
     addCommonOptions(*command, options->common);

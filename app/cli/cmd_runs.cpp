@@ -6,6 +6,7 @@
 #include "store_options.h"
 #include "terminal_text.h"
 
+#include "engine/run_bundle.h"
 #include "engine/run_catalog.h"
 #include "engine/run_json.h"
 #include "store/run_store.h"
@@ -42,6 +43,7 @@ struct ExportOptions {
     std::string csv;
     std::string json;
     std::string experiment;
+    std::string bundle;
 };
 
 struct DeleteOptions {
@@ -206,9 +208,10 @@ int runShow(const RunsOptions& options)
 
 int runExport(const ExportOptions& options)
 {
-    if (options.csv.empty() && options.json.empty() && options.experiment.empty())
-        throw Error("runs export: say what to write with --csv FILE, --json FILE and/or "
-                    "--experiment FILE");
+    if (options.csv.empty() && options.json.empty() && options.experiment.empty() &&
+        options.bundle.empty())
+        throw Error("runs export: say what to write with --csv FILE, --json FILE, "
+                    "--experiment FILE and/or --bundle DIR");
     engine::RunCatalog catalog(storePath(options.db));
     const auto run = catalog.requireRun(options.runId);
     const std::string what = "run " + std::to_string(run.id) + " (" + run.name + ")";
@@ -224,6 +227,13 @@ int runExport(const ExportOptions& options)
         catalog.exportExperiment(run.id, options.experiment);
         std::cout << "wrote the experiment of " << what << " to " << options.experiment
                   << " (`cpo run` on it repeats the run)\n";
+    }
+    if (!options.bundle.empty()) {
+        const auto bundle = engine::exportRunBundle(storePath(options.db), run.id, options.bundle);
+        std::cout << "wrote " << what << " as a bundle to " << options.bundle << " ("
+                  << bundle.files << " files, " << bundle.bytes << " bytes; final checkpoints: "
+                  << bundle.checkpoints.size() << "); `cpo runs import " << options.bundle
+                  << "` adds it to another store\n";
     }
     return 0;
 }
@@ -273,12 +283,16 @@ void addExportCommand(CLI::App& runs, Action& action)
 {
     auto options = std::make_shared<ExportOptions>();
     auto* command = runs.add_subcommand(
-        "export", "Write a run's metrics (CSV, JSON) or its experiment file");
+        "export", "Write a run's metrics (CSV, JSON), its experiment file, or the whole ended "
+                  "run as a bundle for `cpo runs import` on another machine");
     addRunIdArgument(*command, options->runId);
     command->add_option("--csv", options->csv, "Metrics in long form: phase,step,key,value,...");
     command->add_option("--json", options->json, "Metrics as JSON, one column set per series");
     command->add_option("--experiment", options->experiment,
                         "The experiment exactly as it was run, to run it again");
+    command->add_option("--bundle", options->bundle,
+                        "A new folder: the run's store rows, its folder's files and each "
+                        "phase's final checkpoint, with sha256 digests (cpo runs import)");
     addDbOption(*command, options->db);
     command->callback([options, &action] {
         action = [options] { return runExport(*options); };
@@ -312,6 +326,8 @@ void addRunsCommand(CLI::App& app, Action& action)
     addDeleteCommand(*runs, action);
     addResumeCommand(*runs, action);
     addQueueCommand(*runs, action);
+    addFollowCommand(*runs, action);
+    addImportCommand(*runs, action);
 }
 
 } // namespace cpo::cli

@@ -3,6 +3,7 @@
 // coming; a run that fails is recorded with its error and the queue goes on.
 
 #include "cli_common.h"
+#include "device_option.h"
 #include "run_execution.h"
 #include "store_options.h"
 #include "terminal_text.h"
@@ -23,6 +24,7 @@ struct QueueOptions {
     std::string queue;
     std::string db;
     std::string out;
+    std::string device;
     double stepsScale = 1.0;
     bool dryRun = false;
 };
@@ -59,6 +61,7 @@ nlohmann::json entryJson(const engine::QueueEntry& entry)
 int runQueue(const QueueOptions& options)
 {
     applyCommonOptions(options.common);
+    requireDevice(options.device);
     if (options.dryRun) {
         printPlan(engine::loadQueue(options.queue), options.common.json);
         return 0;
@@ -67,7 +70,7 @@ int runQueue(const QueueOptions& options)
     engine::RunHost host(storePath(options.db));
     showRuns(host, false);
     InterruptGuard interrupt(host);
-    const auto queue = host.runQueue({options.queue, options.out, options.stepsScale});
+    const auto queue = host.runQueue({options.queue, options.out, options.stepsScale, options.device});
 
     nlohmann::json results = nlohmann::json::array();
     int exitCode = 0;
@@ -99,6 +102,7 @@ void addQueueCommand(CLI::App& runs, Action& action)
     command->add_option("--out", options->out,
                         "Folder for the runs' folders (default: "
                         "$XDG_DATA_HOME/cpo-studio/runs/QUEUE-TIME)");
+    addDeviceOption(*command, options->device, "each run's experiment's");
     addStepsScaleOption(*command, options->stepsScale);
     command->add_flag("--dry-run", options->dryRun,
                       "List the runs the queue would make, and which are invalid, then exit");

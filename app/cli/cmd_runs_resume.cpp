@@ -3,6 +3,7 @@
 // every step exactly once.
 
 #include "cli_common.h"
+#include "device_option.h"
 #include "run_execution.h"
 #include "store_options.h"
 
@@ -19,19 +20,21 @@ struct ResumeOptions {
     std::string db;
     std::int64_t runId = 0;
     std::string fromStep;
+    std::string device;
     bool events = false;
 };
 
 int runResume(const ResumeOptions& options)
 {
     applyCommonOptions(options.common);
+    requireDevice(options.device);
     warnIfReferenceBlas();
     const auto dbPath = storePath(options.db);
     engine::requireRunStore(dbPath);
     engine::RunHost host(dbPath);
     showRuns(host, options.events);
     InterruptGuard interrupt(host);
-    const auto summary = host.resume(options.runId, options.fromStep);
+    const auto summary = host.resume(options.runId, options.fromStep, options.device);
     if (summary.alreadyComplete) {
         printJson({{"run_id", summary.runId}, {"status", "finished"}, {"db", dbPath.string()},
                    {"resumed", summary.resumedFrom}});
@@ -53,6 +56,8 @@ void addResumeCommand(CLI::App& runs, Action& action)
     command->add_option("--from-step", options->fromStep,
                         "Resume from the checkpoint of this step (N, or mle:N / cpo:N) instead "
                         "of the newest intact one; `cpo runs show ID` lists them");
+    addDeviceOption(*command, options->device,
+                    "the run's (e.g. cpu to go on with a GPU run on a laptop)");
     addDbOption(*command, options->db);
     addEventsFlag(*command, options->events);
     addCommonOptions(*command, options->common);

@@ -60,8 +60,9 @@ AlphaSweepResult runAlphaSweep(const AlphaSweepRequest& request,
         torch::set_num_threads(static_cast<int>(config.threads));
         setBlasThreads(static_cast<int>(config.threads));
     }
-    const auto device = model::parseDevice(request.device.empty() ? config.device
-                                                                  : request.device);
+    const auto device = model::parseDevice(
+        request.device.empty() ? config.device : request.device,
+        request.device.empty() ? "the run's experiment field 'device'" : "device");
     const auto mle = model::loadHfModel(request.mleModel, device);
     const auto cpo = model::loadHfModel(request.cpoModel, device);
 

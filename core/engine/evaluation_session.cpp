@@ -358,6 +358,9 @@ EvaluationReport evaluateRun(const EvaluationRequest& request, const EvaluationS
     const std::filesystem::path runDir = run->runDir;
     const auto config = loadExperiment(runDir / "experiment.json");
     const std::string device = request.device.empty() ? config.device : request.device;
+    // Checked before the split is built or a model loaded.
+    const auto torchDevice = model::parseDevice(
+        device, request.device.empty() ? "the run's experiment field 'device'" : "device");
     auto data = prepareSplit(config, runDir, request.split, say);
     auto& all = request.split == data::Split::Test ? data.test : data.validation;
     if (all.empty())
@@ -379,7 +382,6 @@ EvaluationReport evaluateRun(const EvaluationRequest& request, const EvaluationS
         needsMle = needsMle || which.label == "mle" || which.alpha;
         needsCpo = needsCpo || which.label == "cpo" || which.alpha;
     }
-    const auto torchDevice = model::parseDevice(device);
     std::filesystem::path mleFolder, cpoFolder;
     model::CausalLM mle, cpo;
     if (needsMle) {

@@ -38,6 +38,9 @@ struct ModelInitSpec {
 struct ModelSpec {
     std::string path;                   // a Hugging Face folder (config.json + safetensors)
     std::optional<ModelInitSpec> init;
+    // Recompute each transformer block in backward instead of keeping its activations
+    // (model/activation_checkpoint.h): far less memory for a large model, ~1/3 more compute.
+    bool activationCheckpointing = false;
 };
 
 struct SentencePieceTrainSpec {

@@ -71,11 +71,8 @@ json toJson(const CpoPhase& cpo)
     return out;
 }
 
-json toJson(const ModelSpec& model)
+json toJson(const ModelInitSpec& init)
 {
-    if (!model.init)
-        return pathOrHubJson(model.path);
-    const auto& init = *model.init;
     json out = {{"arch", nameOf(kArchitectures, init.arch)},
                 {"hidden_size", init.hiddenSize},
                 {"num_layers", init.numLayers},
@@ -86,7 +83,16 @@ json toJson(const ModelSpec& model)
                 {"tie_word_embeddings", init.tieWordEmbeddings}};
     if (init.arch == model::Architecture::Llama)
         out["rope_theta"] = init.ropeTheta;
-    return {{"init", out}};
+    return out;
+}
+
+json toJson(const ModelSpec& model)
+{
+    json spec = model.init ? json{{"init", toJson(*model.init)}} : pathOrHubJson(model.path);
+    // Only when on, so that earlier runs' canonical experiments (and config hashes) stay.
+    if (model.activationCheckpointing)
+        spec["activation_checkpointing"] = true;
+    return spec;
 }
 
 json toJson(const TokenizerSpec& tokenizer)

@@ -94,6 +94,7 @@ ModelSpec readModel(ObjectReader& root)
         out.path = readPathOrHub(*in, hub::RepoType::Model);
     if (auto init = in->object("init"))
         out.init = readModelInit(std::move(*init));
+    out.activationCheckpointing = in->boolean("activation_checkpointing", false);
     in->finish();
     return out;
 }

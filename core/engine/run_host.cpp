@@ -5,6 +5,7 @@
 #include "engine/run_recorder.h"
 #include "engine/run_resume.h"
 #include "engine/run_session.h"
+#include "model/device.h"
 #include "store/run_store.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -55,6 +56,12 @@ std::string readText(const fs::path& file)
     return text.str();
 }
 
+// Where an experiment's device came from, for the error when it cannot be used here.
+std::string deviceField(const ExperimentConfig& config)
+{
+    return "experiment '" + config.name + "' field 'device'";
+}
+
 RunSummary failedBeforeStart(const std::string& message)
 {
     RunSummary summary;
@@ -86,7 +93,7 @@ struct RunHost::Impl {
     // resumes of one run cannot both pass the check. An already complete run is marked
     // finished there and then (no session).
     Prepared prepareResume(std::int64_t runId, const std::string& fromStep,
-                           RunSummary& complete);
+                           const std::string& device, RunSummary& complete);
     PreparedQueue prepareQueue(const QueueRequest& request);
 
     RunSession* adopt(std::unique_ptr<RunSession> session);
@@ -121,6 +128,7 @@ struct RunHost::Impl {
 RunHost::Impl::Prepared RunHost::Impl::prepareRun(RunRequest request)
 {
     auto logger = log::get("run");
+    model::parseDevice(request.config.device, deviceField(request.config));
     if (request.stepsScale != 1.0)
         scaleSteps(request.config, request.stepsScale);
     const auto runDir = claimRunFolder(request.config, request.outDir,
@@ -136,12 +144,15 @@ RunHost::Impl::Prepared RunHost::Impl::prepareRun(RunRequest request)
 
 RunHost::Impl::Prepared RunHost::Impl::prepareResume(std::int64_t runId,
                                                      const std::string& fromStep,
+                                                     const std::string& device,
                                                      RunSummary& complete)
 {
     auto logger = log::get("run");
     const auto choice = fromStep.empty() ? ResumeChoice{} : parseResumeStep(fromStep);
+    if (!device.empty())
+        model::parseDevice(device);
     store::Transaction claim(store.database());
-    const auto plan = planResume(store, runId, choice);
+    auto plan = planResume(store, runId, choice);
     Prepared prepared;
     prepared.runId = plan.runId;
     prepared.resumedFrom = plan.description;
@@ -156,6 +167,10 @@ RunHost::Impl::Prepared RunHost::Impl::prepareResume(std::int64_t runId,
         complete.alreadyComplete = true;
         return prepared;
     }
+    if (!device.empty())
+        plan.config.device = device;
+    model::parseDevice(plan.config.device, "run " + std::to_string(runId) + "'s " +
+                                               deviceField(plan.config));
     const auto dropped = discardReplayedRows(store, plan);
     prepared.recorder = std::make_unique<RunRecorder>(store, plan.runId);
     claim.commit();
@@ -171,10 +186,26 @@ RunHost::Impl::Prepared RunHost::Impl::prepareResume(std::int64_t runId,
 RunHost::Impl::PreparedQueue RunHost::Impl::prepareQueue(const QueueRequest& request)
 {
     PreparedQueue queue;
+    if (!request.device.empty())
+        model::parseDevice(request.device);
     queue.runs = loadQueue(request.queueFile);
-    for (auto& run : queue.runs)
-        if (run.config && request.stepsScale != 1.0)
+    for (auto& run : queue.runs) {
+        if (!run.config)
+            continue;
+        if (request.stepsScale != 1.0)
             scaleSteps(*run.config, request.stepsScale);
+        if (!request.device.empty()) {
+            run.config->device = request.device;
+            run.experiment["device"] = request.device;
+        }
+        // A device this machine lacks makes that run invalid, recorded with the reason.
+        try {
+            model::parseDevice(run.config->device, deviceField(*run.config));
+        } catch (const Error& e) {
+            run.error = e.what();
+            run.config.reset();
+        }
+    }
     queue.root = claimQueueRoot(request.queueFile, request.outDir, readText(request.queueFile));
     store::Transaction enqueue(store.database());
     for (std::size_t i = 0; i < queue.runs.size(); ++i) {
@@ -221,10 +252,10 @@ RunSummary RunHost::Impl::execute(Prepared prepared)
     publish(prepared);
     auto summary = session.run();
     active = nullptr;
-    recorder.finish(summary);
-    activeRunId = 0;
     summary.runId = runId;
     summary.resumedFrom = prepared.resumedFrom;
+    recorder.finish(summary);
+    activeRunId = 0;
     deliver(runId, RunFinished{summary});
     return summary;
 }
@@ -319,11 +350,12 @@ std::int64_t RunHost::start(RunRequest request)
     return runId;
 }
 
-std::int64_t RunHost::startResume(std::int64_t runId, const std::string& fromStep)
+std::int64_t RunHost::startResume(std::int64_t runId, const std::string& fromStep,
+                                  const std::string& device)
 {
     m_impl->requireIdle();
     RunSummary complete;
-    auto prepared = m_impl->prepareResume(runId, fromStep, complete);
+    auto prepared = m_impl->prepareResume(runId, fromStep, device, complete);
     const auto id = prepared.runId;
     m_impl->publish(prepared);
     m_impl->launch([impl = m_impl.get(), prepared = std::move(prepared), complete]() mutable {
@@ -358,11 +390,12 @@ RunSummary RunHost::run(RunRequest request)
     return m_impl->execute(m_impl->prepareRun(std::move(request)));
 }
 
-RunSummary RunHost::resume(std::int64_t runId, const std::string& fromStep)
+RunSummary RunHost::resume(std::int64_t runId, const std::string& fromStep,
+                           const std::string& device)
 {
     m_impl->requireIdle();
     RunSummary complete;
-    auto prepared = m_impl->prepareResume(runId, fromStep, complete);
+    auto prepared = m_impl->prepareResume(runId, fromStep, device, complete);
     if (!prepared.session) {
         m_impl->deliver(complete.runId, RunFinished{complete});
         return complete;

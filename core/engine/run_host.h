@@ -28,6 +28,7 @@ struct QueueRequest {
     std::filesystem::path queueFile;
     std::filesystem::path outDir; // "" = QUEUE-TIME under the default runs folder
     double stepsScale = 1.0;
+    std::string device;           // "" = each experiment's field "device"; else used for all
 };
 
 // How one run of a queue went.
@@ -62,20 +63,25 @@ public:
     void addListener(Listener listener);
 
     // Creates the run's row (queued) and its folder's path, then runs it on a worker thread;
-    // returns the run id (its row exists). Throws cpo::Error while another run is active.
+    // returns the run id (its row exists). Throws cpo::Error while another run is active, or
+    // naming the experiment's field "device" when that device cannot be used here (before
+    // any row or folder is made).
     std::int64_t start(RunRequest request);
     // Claims an interrupted (stopped, failed, abandoned, queued) run and continues it on a
     // worker thread from its newest intact recorded checkpoint, or from the one `fromStep`
-    // names ("N" or "PHASE:N"). Throws cpo::Error naming the run and the reason when it
-    // cannot be resumed.
-    std::int64_t startResume(std::int64_t runId, const std::string& fromStep = {});
+    // names ("N" or "PHASE:N"). `device` ("" = the run's recorded one) moves the run, e.g. a
+    // run trained on a GPU server resumed on a laptop. Throws cpo::Error naming the run and
+    // the reason when it cannot be resumed, or the device when it cannot be used here.
+    std::int64_t startResume(std::int64_t runId, const std::string& fromStep = {},
+                             const std::string& device = {});
     // Gives every run of the queue its row (queued) up front, then runs them one after
     // another on a worker thread; returns their ids in queue order.
     std::vector<std::int64_t> startQueue(QueueRequest request);
 
     // The same on the caller's thread: they return when the run (or queue) ends.
     RunSummary run(RunRequest request);
-    RunSummary resume(std::int64_t runId, const std::string& fromStep = {});
+    RunSummary resume(std::int64_t runId, const std::string& fromStep = {},
+                      const std::string& device = {});
     QueueSummary runQueue(QueueRequest request);
 
     // The active run: pause waits between two steps, unpause goes on, stop finishes the step,

@@ -1,5 +1,6 @@
 #include "engine/run_recorder.h"
 
+#include "engine/event_codec.h"
 #include "engine/run_owner.h"
 #include "model/checksums.h"
 #include "util/log.h"
@@ -60,7 +61,7 @@ std::int64_t createRunRow(store::RunStore& store, const ExperimentConfig& config
 
 RunRecorder::RunRecorder(store::RunStore& store, std::int64_t runId)
     : m_store(store), m_runId(runId), m_metrics(store, m_runId),
-      m_lastHeartbeat(std::chrono::steady_clock::now())
+      m_nextSeq(store.lastEventSeq(runId) + 1), m_lastHeartbeat(std::chrono::steady_clock::now())
 {
     m_store.updateRunStatus(m_runId, store::RunStatus::Running);
     m_store.setOwner(m_runId, ::getpid(), hostName());
@@ -80,8 +81,31 @@ void RunRecorder::metric(const std::string& key, std::int64_t step, double value
     m_metrics.append({m_phase, step, m_phase + "/" + key, value, unixSeconds()});
 }
 
+void RunRecorder::logEvent(const RunEvent& event)
+{
+    const auto now = std::chrono::steady_clock::now();
+    if (m_events.empty())
+        m_oldestEvent = now;
+    m_events.push_back({m_runId, m_nextSeq++, eventToJson(event).dump(), 0});
+    const bool step = std::holds_alternative<train::StepMetrics>(event) ||
+                      std::holds_alternative<train::CpoStepMetrics>(event);
+    constexpr std::size_t kBatchEvents = 256;
+    constexpr auto kMaxDelay = std::chrono::milliseconds(250);
+    if (!step || m_events.size() >= kBatchEvents || now - m_oldestEvent >= kMaxDelay)
+        flushEvents();
+}
+
+void RunRecorder::flushEvents()
+{
+    if (m_events.empty())
+        return;
+    m_store.appendEvents(m_runId, m_events);
+    m_events.clear();
+}
+
 void RunRecorder::record(const RunEvent& event)
 {
+    logEvent(event);
     std::visit(
         [this](const auto& e) {
             using T = std::decay_t<decltype(e)>;
@@ -176,6 +200,15 @@ void RunRecorder::finish(const RunSummary& summary)
         logger->error("run {}: {}", m_runId, lost);
         m_metrics.discard();
         message += (message.empty() ? "" : "; ") + lost;
+    }
+    // The log's last event is the outcome; it is written before the status, so a follower
+    // that sees the run ended has every event to read.
+    try {
+        m_events.push_back({m_runId, m_nextSeq++, eventToJson(RunFinished{summary}).dump(), 0});
+        flushEvents();
+    } catch (const std::exception& e) {
+        logger->error("run {}: its last events could not be logged: {}", m_runId, e.what());
+        m_events.clear();
     }
     try {
         m_store.updateRunStatus(m_runId, statusOf(summary.outcome), message);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace cpo::engine {
 
@@ -18,7 +19,9 @@ std::int64_t createRunRow(store::RunStore& store, const ExperimentConfig& config
                           const std::filesystem::path& runDir);
 
 // Writes a run into its row as it happens: every step's metrics as `PHASE/KEY` series,
-// validations, sample sets, checkpoints, alerts, pauses and the final status. It lives on the
+// validations, sample sets, checkpoints, alerts, pauses and the final status, and every
+// event (the final RunFinished included) into the run's event log as the event codec's JSON,
+// numbered on from what the run logged before (a resumed run), for `cpo runs follow`. It lives on the
 // engine's thread, which owns the process's one writer connection; metrics are batched
 // (MetricWriter), so a crash loses at most the last unflushed quarter second, and never a
 // step a recorded checkpoint covers.
@@ -36,6 +39,10 @@ public:
     void finish(const RunSummary& summary);
 
 private:
+    // Queues the event for the log; steps are batched like metrics (at most 256 or a quarter
+    // second), anything else is written at once so a follower sees it without delay.
+    void logEvent(const RunEvent& event);
+    void flushEvents();
     void metric(const std::string& key, std::int64_t step, double value);
     void recordCpoStep(const train::CpoStepMetrics& metrics);
     void recordSampleSet(const DecodedSampleSet& decoded);
@@ -44,6 +51,9 @@ private:
     store::RunStore& m_store;
     std::int64_t m_runId;
     store::MetricWriter m_metrics;
+    std::vector<store::EventRecord> m_events; // not yet written
+    std::int64_t m_nextSeq = 1;
+    std::chrono::steady_clock::time_point m_oldestEvent;
     std::string m_phase;
     std::chrono::steady_clock::time_point m_lastHeartbeat;
 };

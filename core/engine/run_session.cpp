@@ -139,7 +139,7 @@ RunSummary RunSession::runPhases()
         torch::set_num_threads(static_cast<int>(m_config.threads));
         setBlasThreads(static_cast<int>(m_config.threads));
     }
-    const auto device = model::parseDevice(m_config.device);
+    const auto device = model::parseDevice(m_config.device, "experiment field 'device'");
 
     // A resumed run keeps the tokenizer it trained: its checkpoints belong to that vocabulary.
     auto data = prepareData(m_resumeFrom ? withRunTokenizer(m_config, m_runDir) : m_config,
@@ -158,12 +158,14 @@ RunSummary RunSession::runPhases()
         const auto folder = hub::resolvePath(m_config.model.path, hub::HubContent::Model).path;
         lm = model::loadHfModel(folder, device);
     }
+    lm->setActivationCheckpointing(m_config.model.activationCheckpointing);
     checkExamplesFit(lm->config(), data);
     const auto params = model::countParameters(*lm);
     emit(ModelPrepared{model::toString(lm->config().arch) + ", " +
                            std::to_string(lm->config().numLayers) + " layers, d" +
                            std::to_string(lm->config().hiddenSize) + ", vocabulary " +
-                           std::to_string(lm->config().vocabSize) + ", on " + device.str(),
+                           std::to_string(lm->config().vocabSize) + ", on " + device.str() +
+                           (lm->activationCheckpointing() ? ", activation checkpointing" : ""),
                        params});
 
     const auto resumeAt = [this](std::string_view phase) -> std::optional<fs::path> {

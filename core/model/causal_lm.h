@@ -79,8 +79,23 @@ public:
     // The tied LM head shares the embedding tensor; HF files store it once.
     bool lmHeadTied() const { return m_config.tieWordEmbeddings; }
 
+    // Activation checkpointing per block (model/activation_checkpoint.h): a training forward
+    // keeps one tensor per block and backward recomputes the rest. A runtime choice (the
+    // experiment's model.activation_checkpointing), not part of config.json. Off by default.
+    void setActivationCheckpointing(bool on) { m_checkpointActivations = on; }
+    bool activationCheckpointing() const { return m_checkpointActivations; }
+
+protected:
+    // Whether this forward call checkpoints its blocks: switched on, recording a graph, and
+    // without a KV cache (decoding is never differentiated).
+    bool checkpointsBlocks(const KVCache* cache) const
+    {
+        return m_checkpointActivations && torch::GradMode::is_enabled() && cache == nullptr;
+    }
+
 private:
     ModelConfig m_config;
+    bool m_checkpointActivations = false;
 };
 
 using CausalLM = std::shared_ptr<CausalLMImpl>;

@@ -3,11 +3,15 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <string_view>
 
 namespace cpo::model {
 
-// "cpu", "cuda", "cuda:N" or "auto" (CUDA when available, else CPU). Throws cpo::Error with
-// the fix when CUDA is asked for but this LibTorch build or machine has none.
-torch::Device parseDevice(const std::string& spec);
+// The one check of a device spec, made before any work: "cpu", "cuda", "cuda:N" or "auto"
+// (CUDA when available, else CPU). `source` names where the spec came from ("--device", or an
+// experiment's field "device") so the error points at what to change. Throws cpo::Error with
+// the fix when CUDA is asked for but this LibTorch build or machine has none, when N is past
+// the visible devices, or when the spec is none of those.
+torch::Device parseDevice(const std::string& spec, std::string_view source = "device");
 
 } // namespace cpo::model

@@ -1,7 +1,9 @@
 #include "model/gpt2.h"
 
+#include "model/activation_checkpoint.h"
 #include "util/error.h"
 
+#include <memory>
 #include <string>
 
 namespace cpo::model {
@@ -89,8 +91,19 @@ ForwardOutput Gpt2Impl::forward(const torch::Tensor& inputIds,
     }
     auto& t = *m_transformer;
     auto h = t.wte(inputIds) + t.wpe(context.positions);
-    for (auto& block : t.blocks)
-        h = block(h, context);
+    if (checkpointsBlocks(cache)) {
+        // Backward runs each block again after this call returns: it shares the context.
+        auto shared = std::make_shared<ForwardContext>(std::move(context));
+        for (auto& block : t.blocks)
+            h = checkpointedBlock(
+                [block, shared](const torch::Tensor& x) mutable {
+                    return block->forward(x, *shared);
+                },
+                h, block->parameters());
+    } else {
+        for (auto& block : t.blocks)
+            h = block(h, context);
+    }
     h = t.ln_f(h);
     // The tied head: logits = h @ wte^T, with wte read transposed in place by the GEMM.
     auto logits = torch::linear(positionsWithLogits(h, logitsFrom), t.wte->weight);

@@ -1,5 +1,9 @@
 #include "model/llama.h"
 
+#include "model/activation_checkpoint.h"
+
+#include <memory>
+
 namespace cpo::model {
 
 namespace {
@@ -127,8 +131,19 @@ ForwardOutput LlamaImpl::forward(const torch::Tensor& inputIds,
     auto& model = *m_model;
     auto h = model.embed_tokens(inputIds);
     const Rotary rope = rotary(context.positions);
-    for (auto& layer : model.decoderLayers)
-        h = layer(h, rope, context);
+    if (checkpointsBlocks(cache)) {
+        // Backward runs each layer again after this call returns: it shares the context.
+        auto shared = std::make_shared<ForwardContext>(std::move(context));
+        for (auto& layer : model.decoderLayers)
+            h = checkpointedBlock(
+                [layer, rope, shared](const torch::Tensor& x) mutable {
+                    return layer->forward(x, rope, *shared);
+                },
+                h, layer->parameters());
+    } else {
+        for (auto& layer : model.decoderLayers)
+            h = layer(h, rope, context);
+    }
     h = model.norm(h);
     auto logits = torch::linear(positionsWithLogits(h, logitsFrom),
                                 lmHeadTied() ? model.embed_tokens->weight : m_lmHead->weight);

@@ -19,26 +19,27 @@
 namespace cpo::perf {
 namespace {
 
-constexpr std::int64_t kBatch = 8;
-constexpr std::int64_t kSequence = 128;
-constexpr std::int64_t kMatmulSize = 1024;
-// The CPO step and AN sampling: prompt + continuation = the model's 128 positions.
+// The CPO step and AN sampling: prompt + continuation = the model's positions.
 constexpr std::int64_t kCpoK = 4;
-constexpr std::int64_t kPromptTokens = 64;
-constexpr std::int64_t kContinuationTokens = 64;
 constexpr double kCpoBeta = 5.0;
 
-model::ModelConfig benchModelConfig()
+std::int64_t promptTokens(const BenchShape& shape) { return shape.sequence / 2; }
+std::int64_t continuationTokens(const BenchShape& shape)
+{
+    return shape.sequence - promptTokens(shape);
+}
+
+model::ModelConfig benchModelConfig(const BenchShape& shape)
 {
     model::ModelConfig config;
     config.arch = model::Architecture::Gpt2;
-    config.vocabSize = 4096;
-    config.hiddenSize = 256;
-    config.numLayers = 4;
-    config.numHeads = 4;
-    config.numKeyValueHeads = 4;
-    config.intermediateSize = 4 * 256;
-    config.maxPositions = kSequence;
+    config.vocabSize = shape.vocab;
+    config.hiddenSize = shape.hidden;
+    config.numLayers = shape.layers;
+    config.numHeads = shape.heads;
+    config.numKeyValueHeads = shape.heads;
+    config.intermediateSize = 4 * shape.hidden;
+    config.maxPositions = shape.sequence;
     return config;
 }
 
@@ -82,13 +83,14 @@ struct Roof {
 // average over whatever else the machine is doing), on a CPU at each OpenBLAS thread count
 // from 1 to the cores (it is not always all of them: its threads may fight LibTorch's or
 // other processes'). The thread count in force before is restored.
-Roof measureMatmulRoof(const torch::Device& device)
+Roof measureMatmulRoof(const torch::Device& device, std::int64_t size)
 {
     const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-    const auto a = torch::randn({kMatmulSize, kMatmulSize}, options);
-    const auto b = torch::randn({kMatmulSize, kMatmulSize}, options);
-    auto c = torch::empty({kMatmulSize, kMatmulSize}, options);
-    const double flops = 2.0 * kMatmulSize * kMatmulSize * kMatmulSize;
+    const auto a = torch::randn({size, size}, options);
+    const auto b = torch::randn({size, size}, options);
+    auto c = torch::empty({size, size}, options);
+    const double flops = 2.0 * static_cast<double>(size) * static_cast<double>(size) *
+                         static_cast<double>(size);
     const auto fastest = [&](int calls) {
         double best = 0;
         for (int i = 0; i <= calls; ++i) { // call 0 warms up
@@ -123,9 +125,9 @@ Roof measureMatmulRoof(const torch::Device& device)
     return roof;
 }
 
-std::vector<std::int32_t> randomTokens(std::int64_t count)
+std::vector<std::int32_t> randomTokens(std::int64_t count, std::int64_t vocab)
 {
-    const auto ids = torch::randint(0, 4096, {count}, torch::kInt64);
+    const auto ids = torch::randint(0, vocab, {count}, torch::kInt64);
     return {ids.data_ptr<std::int64_t>(), ids.data_ptr<std::int64_t>() + count};
 }
 
@@ -135,22 +137,23 @@ std::vector<std::int32_t> randomTokens(std::int64_t count)
 // epoch of a run). Naive: K full sequences through π_θ and π_ref, nothing shared or cached.
 Timed cpoStep(const BenchOptions& options, bool shared)
 {
-    auto policy = model::createModel(benchModelConfig());
+    const auto& shape = options.shape;
+    auto policy = model::createModel(benchModelConfig(shape));
     policy->to(options.device);
     policy->train();
     auto reference = model::cloneModel(*policy);
     reference->eval();
     torch::optim::AdamW optimizer(policy->parameters(), torch::optim::AdamWOptions(1e-4));
-    std::vector<data::TokenizedExample> examples(kBatch);
+    std::vector<data::TokenizedExample> examples(static_cast<std::size_t>(shape.batch));
     train::negatives::SampleResult given;
-    for (std::int64_t b = 0; b < kBatch; ++b) {
+    for (std::int64_t b = 0; b < shape.batch; ++b) {
         auto& example = examples[static_cast<std::size_t>(b)];
-        example.prefix = randomTokens(kPromptTokens);
-        example.continuation = randomTokens(kContinuationTokens);
+        example.prefix = randomTokens(promptTokens(shape), shape.vocab);
+        example.continuation = randomTokens(continuationTokens(shape), shape.vocab);
         example.hash = static_cast<std::uint64_t>(b);
         auto& negatives = given.negatives.emplace_back();
         for (std::int64_t k = 1; k < kCpoK; ++k)
-            negatives.push_back({randomTokens(kContinuationTokens),
+            negatives.push_back({randomTokens(continuationTokens(shape), shape.vocab),
                                  train::negatives::Strategy::Bn, {}});
     }
     const auto candidates = train::assembleCandidates(examples, given, train::ReferenceCache());
@@ -173,7 +176,7 @@ Timed cpoStep(const BenchOptions& options, bool shared)
             rewards = train::scoreFullSequences(*policy, candidates.request()).sums() -
                       referenceSums;
         }
-        const auto loss = train::contrastiveLoss(rewards.view({kBatch, kCpoK}), kCpoBeta).mean();
+        const auto loss = train::contrastiveLoss(rewards.view({shape.batch, kCpoK}), kCpoBeta).mean();
         loss.backward();
         optimizer.step();
         (void)loss.item<float>();
@@ -187,16 +190,17 @@ Timed cpoStep(const BenchOptions& options, bool shared)
 // `tokens`.
 Timed anSampling(const BenchOptions& options, bool useKvCache, std::int64_t& tokens)
 {
-    auto model = model::createModel(benchModelConfig());
+    const auto& shape = options.shape;
+    auto model = model::createModel(benchModelConfig(shape));
     model->to(options.device);
     std::vector<std::vector<std::int32_t>> prompts;
-    for (std::int64_t b = 0; b < kBatch; ++b) {
-        const auto prompt = randomTokens(kPromptTokens);
+    for (std::int64_t b = 0; b < shape.batch; ++b) {
+        const auto prompt = randomTokens(promptTokens(shape), shape.vocab);
         for (std::int64_t k = 1; k < kCpoK; ++k)
             prompts.push_back(prompt);
     }
     eval::GenerateOptions generate;
-    generate.maxNewTokens = kContinuationTokens; // no EOS: every row runs the full length
+    generate.maxNewTokens = continuationTokens(shape); // no EOS: every row runs the full length
     generate.seed = options.seed;
     generate.useKvCache = useKvCache;
     const auto run = [&] {
@@ -235,6 +239,21 @@ std::optional<BenchStage> parseBenchStage(const std::string& name)
     return kStages[it - names.begin()];
 }
 
+const std::vector<std::string>& benchShapeNames()
+{
+    static const std::vector<std::string> names = {"small", "gpu"};
+    return names;
+}
+
+std::optional<BenchShape> benchShape(const std::string& name)
+{
+    if (name == "small")
+        return BenchShape{};
+    if (name == "gpu")
+        return BenchShape{"gpu", 50257, 1024, 24, 16, 8, 1024, 8192};
+    return std::nullopt;
+}
+
 double secondsPerCall(const std::function<void()>& fn, int repeats)
 {
     return timeCalls(fn, repeats, torch::kCPU).seconds;
@@ -242,7 +261,8 @@ double secondsPerCall(const std::function<void()>& fn, int repeats)
 
 nlohmann::json BenchReport::toJson() const
 {
-    nlohmann::json out = {{"device", device},   {"blas", blas},         {"blas_core", blasCore},
+    nlohmann::json out = {{"device", device},   {"shape", shape},       {"blas", blas},
+                          {"blas_core", blasCore},
                           {"threads", threads}, {"blas_threads", blasThreads},
                           {"params", params}};
     putIf(out, "matmul_gflops", matmulGflops);
@@ -279,7 +299,10 @@ BenchReport runBench(const BenchOptions& options, const BenchProgress& progress)
     const auto wanted = [&](BenchStage stage) { return options.stages.count(stage) > 0; };
     torch::manual_seed(options.seed);
     BenchReport result;
+    const auto& shape = options.shape;
+    const auto sizes = std::to_string(shape.batch) + " x " + std::to_string(shape.sequence);
     result.device = options.device.str();
+    result.shape = shape.name;
     if (options.device.is_cuda()) {
         result.blas = "cublas";
     } else {
@@ -289,28 +312,30 @@ BenchReport runBench(const BenchOptions& options, const BenchProgress& progress)
     }
     result.threads = torch::get_num_threads();
     result.blasThreads = options.device.is_cuda() ? -1 : blasThreads();
-    result.params = model::countParameters(*model::createModel(benchModelConfig()));
+    result.params = model::countParameters(*model::createModel(benchModelConfig(shape)));
 
     if (wanted(BenchStage::Matmul)) {
-        report("matmul 1024^3 fp32, the roof over BLAS thread counts");
-        const auto roof = measureMatmulRoof(options.device);
+        report("matmul " + std::to_string(shape.matmul) + "^3 fp32, the roof" +
+               (options.device.is_cuda() ? "" : " over BLAS thread counts"));
+        const auto roof = measureMatmulRoof(options.device, shape.matmul);
         result.matmulGflops = roof.gflops;
         result.matmulBlasThreads = roof.blasThreads;
     }
     if (wanted(BenchStage::Mle)) {
-        report("MLE step (GPT-2 d256 x 4 layers, batch 8 x 128)");
-        auto model = model::createModel(benchModelConfig());
+        report("MLE step (GPT-2 d" + std::to_string(shape.hidden) + " x " +
+               std::to_string(shape.layers) + " layers, batch " + sizes + ")");
+        auto model = model::createModel(benchModelConfig(shape));
         model->to(options.device);
         model->train();
         torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-4));
         const auto tokens = torch::randint(
-            0, 4096, {kBatch, kSequence},
+            0, shape.vocab, {shape.batch, shape.sequence},
             torch::TensorOptions().dtype(torch::kInt64).device(options.device));
         const auto step = [&] {
             optimizer.zero_grad();
             const auto logits = model->forward(tokens).logits;
             const auto loss = torch::nn::functional::cross_entropy(
-                logits.slice(1, 0, kSequence - 1).reshape({-1, logits.size(-1)}),
+                logits.slice(1, 0, shape.sequence - 1).reshape({-1, logits.size(-1)}),
                 tokens.slice(1, 1).reshape({-1}));
             loss.backward();
             optimizer.step();
@@ -320,14 +345,16 @@ BenchReport runBench(const BenchOptions& options, const BenchProgress& progress)
             step(); // timeCalls does one more warm-up call itself
         const auto timed = timeCalls(step, options.timedSteps, options.device);
         result.mleStepMs = timed.seconds * 1e3;
-        result.mleTokensPerS = static_cast<double>(kBatch * kSequence) / timed.seconds;
+        result.mleTokensPerS = static_cast<double>(shape.batch * shape.sequence) / timed.seconds;
         result.costs.emplace_back("mle_step", timed.cost);
         if (result.matmulGflops)
             result.mfu = 6.0 * static_cast<double>(result.params) * *result.mleTokensPerS /
                          (*result.matmulGflops * 1e9);
     }
     if (wanted(BenchStage::Cpo)) {
-        report("CPO step (batch 8, K 4, prompt 64 + continuation 64), prompt shared");
+        report("CPO step (batch " + std::to_string(shape.batch) + ", K 4, prompt " +
+               std::to_string(promptTokens(shape)) + " + continuation " +
+               std::to_string(continuationTokens(shape)) + "), prompt shared");
         const auto timed = cpoStep(options, true);
         result.cpoStepMs = timed.seconds * 1e3;
         result.costs.emplace_back("cpo_step", timed.cost);
@@ -341,8 +368,10 @@ BenchReport runBench(const BenchOptions& options, const BenchProgress& progress)
     for (const bool cached : {true, false}) {
         if (!wanted(cached ? BenchStage::An : BenchStage::AnNaive))
             continue;
-        report(cached ? "AN sampling (8 prompts x 3 continuations x 64 tokens), KV cache"
-                      : "AN sampling, naive (no KV cache)");
+        report(cached ? "AN sampling (" + std::to_string(shape.batch) + " prompts x 3 " +
+                            "continuations x " + std::to_string(continuationTokens(shape)) +
+                            " tokens), KV cache"
+                      : std::string("AN sampling, naive (no KV cache)"));
         std::int64_t tokens = 0;
         const auto timed = anSampling(options, cached, tokens);
         (cached ? result.anTokensPerS : result.anNaiveTokensPerS) =

@@ -19,11 +19,31 @@ enum class BenchStage { Matmul, Mle, Cpo, CpoNaive, An, AnNaive };
 const std::vector<std::string>& benchStageNames();
 std::optional<BenchStage> parseBenchStage(const std::string& name);
 
+// The model and batch a bench measures (GPT-2 architecture, fp32, AdamW). `small`, the
+// default and the README's figures, fits a laptop; `gpu` is GPT-2 medium (d1024, 24 layers,
+// 16 heads, vocabulary 50257) on 8 x 1024 tokens with an 8192^3 matmul roof, for a large GPU.
+// The CPO steps split `sequence` into prompt and continuation halves.
+struct BenchShape {
+    std::string name = "small";
+    std::int64_t vocab = 4096;
+    std::int64_t hidden = 256;
+    std::int64_t layers = 4;
+    std::int64_t heads = 4;
+    std::int64_t batch = 8;
+    std::int64_t sequence = 128;
+    std::int64_t matmul = 1024;
+};
+
+// "small", "gpu".
+const std::vector<std::string>& benchShapeNames();
+std::optional<BenchShape> benchShape(const std::string& name);
+
 struct BenchOptions {
     torch::Device device = torch::kCPU;
     int warmupSteps = 2;
     int timedSteps = 8;
     std::uint64_t seed = 1234;
+    BenchShape shape;
     std::set<BenchStage> stages = {BenchStage::Matmul, BenchStage::Mle,     BenchStage::Cpo,
                                    BenchStage::CpoNaive, BenchStage::An, BenchStage::AnNaive};
 };
@@ -43,6 +63,7 @@ struct StageCost {
 // stage was not measured.
 struct BenchReport {
     std::string device;
+    std::string shape;                // BenchShape::name
     std::string blas;
     std::string blasCore;             // OpenBLAS's kernel set, e.g. "SkylakeX"
     int threads = 0;                  // LibTorch's intra-op threads for the training stages

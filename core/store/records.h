@@ -86,6 +86,15 @@ struct SampleSetRecord {
     std::vector<CandidateRecord> candidates;
 };
 
+// One event a run reported: its place in the run's sequence (1, 2, ...) and the plain event
+// codec's JSON text (engine/event_codec.h).
+struct EventRecord {
+    std::int64_t runId = 0;
+    std::int64_t seq = 0;
+    std::string json;
+    std::int64_t createdAt = 0;
+};
+
 struct CheckpointRecord {
     std::int64_t id = 0;
     std::int64_t runId = 0;

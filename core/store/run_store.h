@@ -82,6 +82,14 @@ public:
                                                std::string_view promptHash,
                                                std::string_view pairHash, bool orderAb);
 
+    // The run's event log, in one transaction; a seq the run already has is an error.
+    void appendEvents(std::int64_t runId, std::span<const EventRecord> events);
+    // Events with seq > afterSeq, in order, at most `limit` (one statement: one snapshot).
+    std::vector<EventRecord> readEvents(std::int64_t runId, std::int64_t afterSeq,
+                                        std::size_t limit = 1000);
+    // The last seq the run logged, 0 when none.
+    std::int64_t lastEventSeq(std::int64_t runId);
+
     std::int64_t recordAlert(const AlertRecord& alert);
     std::vector<AlertRecord> listAlerts(std::int64_t runId); // by step, then id
 

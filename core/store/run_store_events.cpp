@@ -1,4 +1,5 @@
-// RunStore: what happened along a run besides its metrics: checkpoints and alerts.
+// RunStore: what happened along a run besides its metrics: checkpoints, alerts and the
+// event log.
 #include "store/run_store.h"
 
 #include "store/column_values.h"
@@ -26,6 +27,13 @@ constexpr char kInsertAlertSql[] =
 constexpr char kSelectAlertsSql[] =
     "SELECT id, run_id, phase, step, kind, message, created_at FROM alerts WHERE run_id = ? "
     "ORDER BY step, id";
+
+constexpr char kInsertEventSql[] =
+    "INSERT INTO run_events (run_id, seq, event, created_at) VALUES (?, ?, ?, ?)";
+constexpr char kSelectEventsSql[] =
+    "SELECT seq, event, created_at FROM run_events WHERE run_id = ? AND seq > ? "
+    "ORDER BY seq LIMIT ?";
+constexpr char kSelectLastEventSql[] = "SELECT MAX(seq) FROM run_events WHERE run_id = ?";
 
 CheckpointRecord readCheckpoint(const Statement& row)
 {
@@ -107,6 +115,42 @@ std::vector<AlertRecord> RunStore::listAlerts(std::int64_t runId)
         alerts.push_back(std::move(alert));
     }
     return alerts;
+}
+
+void RunStore::appendEvents(std::int64_t runId, std::span<const EventRecord> events)
+{
+    Transaction transaction(m_db);
+    Statement insert(m_db, kInsertEventSql);
+    for (const auto& event : events) {
+        insert.reset();
+        insert.bindInt64(1, runId);
+        insert.bindInt64(2, event.seq);
+        insert.bindText(3, event.json);
+        insert.bindInt64(4, stampOrNow(event.createdAt));
+        insert.run();
+    }
+    transaction.commit();
+}
+
+std::vector<EventRecord> RunStore::readEvents(std::int64_t runId, std::int64_t afterSeq,
+                                              std::size_t limit)
+{
+    Statement select(m_db, kSelectEventsSql);
+    select.bindInt64(1, runId);
+    select.bindInt64(2, afterSeq);
+    select.bindInt64(3, static_cast<std::int64_t>(limit));
+    std::vector<EventRecord> events;
+    while (select.step())
+        events.push_back({runId, select.columnInt64(0), select.columnText(1),
+                          select.columnInt64(2)});
+    return events;
+}
+
+std::int64_t RunStore::lastEventSeq(std::int64_t runId)
+{
+    Statement select(m_db, kSelectLastEventSql);
+    select.bindInt64(1, runId);
+    return select.step() && !select.isNull(0) ? select.columnInt64(0) : 0;
 }
 
 } // namespace cpo::store

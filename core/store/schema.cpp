@@ -213,6 +213,20 @@ CREATE TABLE candidate_scores (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// Every event a run reported, in order, as the plain event codec's JSON
+// (engine/event_codec.h): what `cpo runs follow` streams to a follower on another machine.
+// Append-only: a resumed run's replayed steps are new events. A new table only, so older
+// builds still read and write the file.
+constexpr char kSchemaV6Sql[] = R"sql(
+CREATE TABLE run_events (
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (run_id, seq)
+) STRICT, WITHOUT ROWID;
+)sql";
+
 struct Migration {
     int version;
     int compatibleVersion;
@@ -225,6 +239,7 @@ constexpr std::array kMigrations{
     Migration{3, 1, kSchemaV3Sql},
     Migration{4, 1, kSchemaV4Sql},
     Migration{5, 1, kSchemaV5Sql},
+    Migration{6, 1, kSchemaV6Sql},
 };
 static_assert(kMigrations.size() == kSchemaVersion, "one migration per schema version");
 

@@ -37,6 +37,8 @@ private Q_SLOTS:
     void runRejectsABadExperiment();
     void errorsAreOneLineAndNonZero_data();
     void errorsAreOneLineAndNonZero();
+    void deviceIsCheckedBeforeAnyWork_data();
+    void deviceIsCheckedBeforeAnyWork();
     void everySubcommandHasHelp_data();
     void everySubcommandHasHelp();
 
@@ -171,6 +173,7 @@ void TestCli::benchJsonHasFigures()
     for (const char* key : {"mle_tokens_per_s", "matmul_gflops", "mfu", "params", "threads"})
         QVERIFY2(json[key].toDouble() > 0, key);
     QVERIFY(!json["blas"].toString().isEmpty());
+    QCOMPARE(json["shape"].toString(), QString("small"));
 }
 
 void TestCli::runTrainsAndRecordsTheDemo()
@@ -267,6 +270,9 @@ void TestCli::errorsAreOneLineAndNonZero_data()
                               << "bert";
     QTest::newRow("cuda without cuda")
         << QStringList{"bench", "--device", "cuda:7"} << "cuda:7";
+    QTest::newRow("not a device")
+        << QStringList{"logits", "--model", "x", "--tokens", "1", "--device", "gpu"}
+        << "--device 'gpu': is not one of: cpu, cuda, cuda:N, auto";
 }
 
 void TestCli::errorsAreOneLineAndNonZero()
@@ -280,6 +286,61 @@ void TestCli::errorsAreOneLineAndNonZero()
     const auto lines = err.split('\n');
     QVERIFY2(lines.size() == 1, qPrintable("expected one line, got: " + err));
     QVERIFY2(err.contains(mentions), qPrintable(err));
+}
+
+void TestCli::deviceIsCheckedBeforeAnyWork_data()
+{
+    // Every command that runs a model, each with inputs that do not exist: the device error
+    // must come first (nothing loaded, no store made), naming where the device came from.
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("mentions");
+    const QString demo = cpo::test::sourceDir() + "/experiments/demo-oracle.json";
+    const QString db = m_dir.filePath("device-check.sqlite");
+    QTest::newRow("run --device") << QStringList{"run", demo, "--db", db, "--device", "cuda"}
+                                  << "--device 'cuda'";
+    QTest::newRow("run, experiment field")
+        << QStringList{"run", demo, "--db", db, "--set", "device=cuda:1"}
+        << "demo-oracle.json: field 'device' 'cuda:1'";
+    QTest::newRow("runs resume")
+        << QStringList{"runs", "resume", "1", "--db", db, "--device", "cuda"} << "--device 'cuda'";
+    QTest::newRow("runs queue")
+        << QStringList{"runs", "queue", "/nonexistent/queue.json", "--db", db, "--device", "cuda"}
+        << "--device 'cuda'";
+    QTest::newRow("logits") << QStringList{"logits", "--model", "/nonexistent/model", "--tokens",
+                                           "1", "--device", "cuda"}
+                            << "--device 'cuda'";
+    QTest::newRow("generate") << QStringList{"generate", "--model", "/nonexistent/model",
+                                             "--tokenizer", "/nonexistent/tok", "--prompt", "x",
+                                             "--device", "cuda:0"}
+                              << "--device 'cuda:0'";
+    QTest::newRow("eval") << QStringList{"eval", "1", "--judge",
+                                         cpo::test::sourceDir() +
+                                             "/experiments/judges/oracle.json",
+                                         "--db", db, "--device", "cuda"}
+                          << "--device 'cuda'";
+    QTest::newRow("ensemble sweep")
+        << QStringList{"ensemble", "sweep", "--run-dir", "/nonexistent/run", "--device", "cuda"}
+        << "--device 'cuda'";
+    QTest::newRow("bench") << QStringList{"bench", "--device", "cuda"} << "--device 'cuda'";
+}
+
+void TestCli::deviceIsCheckedBeforeAnyWork()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, mentions);
+    // No GPU visible, even on a CUDA machine: the check under test is the "none here" one.
+    auto environment = QProcessEnvironment::systemEnvironment();
+    environment.insert("CUDA_VISIBLE_DEVICES", "");
+    const auto result = runCpo(arguments, {}, environment);
+    QVERIFY(result.exitCode != 0);
+    QVERIFY(result.out.isEmpty());
+    const QString err = QString::fromUtf8(result.err).trimmed();
+    QVERIFY2(!err.contains('\n'), qPrintable("expected one line, got: " + err));
+    QVERIFY2(err.contains(mentions), qPrintable(err));
+    QVERIFY2(err.contains("CUDA is not available") && err.contains("use cpu or auto"),
+             qPrintable(err));
+    QVERIFY2(!err.contains("LibTorch error"), qPrintable(err));
+    QVERIFY(!QFileInfo::exists(m_dir.filePath("device-check.sqlite")));
 }
 
 void TestCli::everySubcommandHasHelp_data()

@@ -196,6 +196,9 @@ void TestExperiment::badField_data()
                                        << QStringList{"expected a number", "\"high\""};
     QTest::newRow("number for bool") << QStringList{"cpo.ranking=1"} << "cpo.ranking"
                                      << QStringList{"expected true or false", "1"};
+    QTest::newRow("checkpointing not a bool")
+        << QStringList{"model.activation_checkpointing=\"yes\""}
+        << "model.activation_checkpointing" << QStringList{"expected true or false"};
     QTest::newRow("number for string") << QStringList{"name=5"} << "name"
                                        << QStringList{"expected a string", "5"};
     QTest::newRow("number for object") << QStringList{"mle=5"} << "mle"
@@ -412,6 +415,7 @@ void TestExperiment::canonicalRoundTrip()
     for (const char* assignment :
          {"seed=42", "device=cuda:1", "threads=2", "description=round trip",
           "model.init.arch=llama", "model.init.num_kv_heads=2", "model.init.rope_theta=5e5",
+          "model.activation_checkpointing=true",
           "dataset.kind=instruction_jsonl", "dataset.instruction_jsonl.path=d.jsonl",
           "dataset.instruction_jsonl.fields={\"instruction\":\"q\",\"response\":\"a\","
           "\"context\":\"\"}",
@@ -432,6 +436,7 @@ void TestExperiment::canonicalRoundTrip()
     QCOMPARE(toJson(again), canonical);
     QCOMPARE(again.seed, std::uint64_t(42));
     QCOMPARE(again.model.init->ropeTheta, 5e5);
+    QVERIFY(again.model.activationCheckpointing);
     QCOMPARE(again.dataset.instructionJsonl.fieldsPreset, std::string());
     QCOMPARE(again.dataset.instructionJsonl.fields.instruction, std::string("q"));
     QCOMPARE(again.dataset.instructionJsonl.fields.category, std::string("category"));

@@ -15,6 +15,8 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -172,6 +174,9 @@ private Q_SLOTS:
 
     void gradientsReachEveryParameter_data();
     void gradientsReachEveryParameter();
+
+    void activationCheckpointingKeepsGradients_data();
+    void activationCheckpointingKeepsGradients();
 
     void cloneIsDeep_data();
     void cloneIsDeep();
@@ -505,6 +510,75 @@ void TestModel::gradientsReachEveryParameter()
         QVERIFY2(torch::isfinite(p.grad()).all().item<bool>(), name.c_str());
         QVERIFY2(p.grad().abs().sum().item<double>() > 0.0, name.c_str());
     }
+}
+
+namespace {
+
+// Whether the graph behind `output` holds a checkpointed block's node.
+bool hasCheckpointNode(const torch::Tensor& output)
+{
+    std::vector<torch::autograd::Node*> todo{output.grad_fn().get()};
+    std::set<torch::autograd::Node*> seen;
+    while (!todo.empty()) {
+        auto* node = todo.back();
+        todo.pop_back();
+        if (node == nullptr || !seen.insert(node).second)
+            continue;
+        if (node->name().find("CheckpointedBlock") != std::string::npos)
+            return true;
+        for (const auto& edge : node->next_edges())
+            todo.push_back(edge.function.get());
+    }
+    return false;
+}
+
+} // namespace
+
+void TestModel::activationCheckpointingKeepsGradients_data()
+{
+    addArchitectureRows();
+}
+
+void TestModel::activationCheckpointingKeepsGradients()
+{
+    // The same loss backward with and without checkpointing: every parameter's gradient
+    // within 1e-6, while the checkpointed graph really holds the recomputing nodes.
+    QFETCH(QString, kind);
+    const auto ids = torch::randint(0, 64, {2, 9}, torch::kLong);
+    auto mask = torch::ones({2, 9}, torch::kLong);
+    mask[1].narrow(0, 6, 3).fill_(0);
+    std::map<std::string, torch::Tensor> grads[2];
+    for (const bool checkpointing : {false, true}) {
+        const auto model = randomModel(kind);
+        model->train();
+        model->setActivationCheckpointing(checkpointing);
+        const auto out = model->forward(ids, mask);
+        QCOMPARE(hasCheckpointNode(out.logits), checkpointing);
+        const auto loss = torch::cross_entropy_loss(out.logits.narrow(1, 0, 8).reshape({-1, 64}),
+                                                    ids.narrow(1, 1, 8).reshape({-1}));
+        loss.backward();
+        for (const auto& [name, p] : namedParameters(*model)) {
+            QVERIFY2(p.grad().defined(), name.c_str());
+            grads[checkpointing][name] = p.grad().clone();
+        }
+    }
+    QCOMPARE(grads[1].size(), grads[0].size());
+    for (const auto& [name, grad] : grads[0]) {
+        QVERIFY2(grad.abs().sum().item<double>() > 0.0, name.c_str());
+        const auto difference = maxAbsDiff(grads[1][name], grad);
+        QVERIFY2(difference <= 1e-6, qPrintable(QString::fromStdString(name) + " differs by " +
+                                                QString::number(difference)));
+    }
+
+    // No graph, or a KV cache: no checkpointing, the plain forward.
+    const auto model = randomModel(kind);
+    model->setActivationCheckpointing(true);
+    {
+        torch::NoGradGuard noGrad;
+        QVERIFY(!hasCheckpointNode(model->forward(ids, mask).logits));
+    }
+    KVCache cache;
+    QVERIFY(!hasCheckpointNode(model->forward(ids, mask, &cache).logits));
 }
 
 void TestModel::cloneIsDeep_data()

@@ -14,6 +14,7 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
+#include <QtCore/QMap>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
@@ -22,6 +23,7 @@
 
 #include <cmath>
 #include <csignal>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -140,6 +142,12 @@ private Q_SLOTS:
     void killedRunResumesWithEveryStepOnce();
     void queueRecordsAFailedRunAndGoesOn();
     void resumedRunKeepsItsTrainedTokenizer();
+    void followStreamsALiveRunInOrder();
+    void followRefusesAnUnknownRun();
+    void bundleRoundTripsAnEndedRun();
+    void damagedBundleIsRefused_data();
+    void damagedBundleIsRefused();
+    void activationCheckpointingTrainsTheSame();
 
 private:
     QTemporaryDir m_dir;
@@ -571,6 +579,282 @@ void TestRunsCli::resumedRunKeepsItsTrainedTokenizer()
     QCOMPARE(QFileInfo(model).lastModified(), trainedAt);
     RunStore store(db.toStdString());
     QCOMPARE(seriesSteps(store, 1, "mle/loss"), stepsFrom(1, 300));
+}
+
+// Every line a process printed (it has exited, or is read while it runs).
+QList<QByteArray> readLines(QProcess& process, QList<QByteArray>& into)
+{
+    while (process.canReadLine())
+        into << process.readLine().trimmed();
+    return into;
+}
+
+void TestRunsCli::followStreamsALiveRunInOrder()
+{
+    // A run trains in one process while `cpo runs follow` reads its store from another: the
+    // follower prints what the run printed with --events, in order, each once, and ends with
+    // the run.
+    const QString db = m_dir.filePath("follow.sqlite");
+    QProcess run;
+    run.start(cpo::test::cliPath(),
+              QStringList{"run"} +
+                  tinyDemo({"--out", m_dir.filePath("follow-run"), "--db", db, "--events",
+                            "--set", "mle.steps=200", "--set", "mle.checkpoint_every=100",
+                            "--set", "cpo.steps=6", "--set", "cpo.checkpoint_every=3",
+                            "--set", "cpo.metrics_every=1", "--set", "cpo.samples_every=3"}));
+    QVERIFY(run.waitForStarted());
+    QList<QByteArray> printed;
+    QElapsedTimer timer;
+    timer.start();
+    while (printed.isEmpty() && run.state() == QProcess::Running && timer.elapsed() < 120000) {
+        run.waitForReadyRead(200);
+        readLines(run, printed);
+    }
+    QVERIFY2(!printed.isEmpty(), run.readAllStandardError().constData());
+    // The run's row exists once it reports; it must still be training for this to test a
+    // live follow.
+    QVERIFY(run.state() == QProcess::Running);
+
+    QProcess follow;
+    follow.start(cpo::test::cliPath(), {"runs", "follow", "1", "--db", db, "--poll-ms", "50"});
+    QVERIFY(follow.waitForStarted());
+    QList<QByteArray> followed;
+    bool followedWhileLive = false;
+    while (follow.state() == QProcess::Running && timer.elapsed() < 240000) {
+        follow.waitForReadyRead(100);
+        readLines(follow, followed);
+        followedWhileLive = followedWhileLive || (!followed.isEmpty() &&
+                                                  run.state() == QProcess::Running);
+        run.waitForReadyRead(1);
+        readLines(run, printed);
+    }
+    // Either may have ended already (waitForFinished is then false): what counts is that both
+    // have, and how.
+    run.waitForFinished(60000);
+    QCOMPARE(run.state(), QProcess::NotRunning);
+    QCOMPARE(run.exitCode(), 0);
+    readLines(run, printed);
+    follow.waitForFinished(10000);
+    QCOMPARE(follow.state(), QProcess::NotRunning);
+    QVERIFY2(follow.exitCode() == 0, follow.readAllStandardError().constData());
+    readLines(follow, followed);
+    QVERIFY2(followedWhileLive, "the follower printed nothing before the run ended");
+
+    // The run printed its events, then its summary line; the follower the same events with
+    // their seq, then the run's outcome.
+    const auto events = printed.mid(0, printed.size() - 1);
+    QVERIFY(events.size() > 60);
+    QCOMPARE(followed.size(), events.size() + 1);
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        auto line = parseSingleJson(followed[i]);
+        QCOMPARE(line["seq"].toInteger(), qint64(i + 1));
+        line.remove("seq");
+        QCOMPARE(line, parseSingleJson(events[i]));
+    }
+    const auto last = parseSingleJson(followed.last());
+    QCOMPARE(last["event"].toString(), QString("run_finished"));
+    QCOMPARE(last["status"].toString(), QString("finished"));
+    QCOMPARE(last["seq"].toInteger(), qint64(followed.size()));
+
+    // Picking up after seq 10 gives the rest, the same lines.
+    const auto rest = runCpo({"runs", "follow", "1", "--db", db, "--from-seq", "10"});
+    QCOMPARE(rest.exitCode, 0);
+    const auto restLines = rest.out.trimmed().split('\n');
+    QCOMPARE(restLines.size(), followed.size() - 10);
+    QCOMPARE(restLines.first(), followed[10]);
+    QCOMPARE(restLines.last(), followed.last());
+}
+
+void TestRunsCli::followRefusesAnUnknownRun()
+{
+    verifyOneLineError(runCpo({"runs", "follow", "99", "--db", m_db}), "run 99 of");
+    verifyOneLineError(runCpo({"runs", "follow", "1", "--db", m_dir.filePath("none.sqlite")}),
+                       "none.sqlite");
+}
+
+// A finished tiny demo run (MLE 8 steps, CPO 4 with sample sets) in `db`, exported as the
+// bundle `bundle`; made once, shared by the bundle tests.
+void makeBundle(const QString& db, const QString& runDir, const QString& bundle)
+{
+    if (QFileInfo::exists(bundle))
+        return;
+    const auto run = runCpo(QStringList{"run"} +
+                            tinyDemo({"--out", runDir, "--db", db, "--set", "mle.steps=8",
+                                      "--set", "mle.checkpoint_every=4", "--set", "cpo.steps=4",
+                                      "--set", "cpo.checkpoint_every=2", "--set",
+                                      "cpo.samples_every=2"}));
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    const auto exported = runCpo({"runs", "export", "1", "--db", db, "--bundle", bundle});
+    QVERIFY2(exported.exitCode == 0, exported.err.constData());
+}
+
+void TestRunsCli::bundleRoundTripsAnEndedRun()
+{
+    const QString source = m_dir.filePath("bundle-source.sqlite");
+    const QString bundle = m_dir.filePath("bundle");
+    makeBundle(source, m_dir.filePath("bundle-run"), bundle);
+    QVERIFY(QFileInfo::exists(bundle + "/manifest.json"));
+    // Each phase's final checkpoint travels, the earlier ones stay behind.
+    QVERIFY(QFileInfo::exists(bundle + "/run/mle/step-00000008/model.safetensors"));
+    QVERIFY(QFileInfo::exists(bundle + "/run/cpo/step-00000004/model.safetensors"));
+    QVERIFY(!QFileInfo::exists(bundle + "/run/mle/step-00000004"));
+    QVERIFY(QFileInfo::exists(bundle + "/run/experiment.json"));
+
+    const QString target = m_dir.filePath("bundle-target.sqlite");
+    const QString runDir = m_dir.filePath("imported-run");
+    // A run of its own first, so the imported one gets another id than it had.
+    makeStore(target);
+    const auto imported =
+        runCpo({"runs", "import", bundle, "--db", target, "--out", runDir, "--json"});
+    QVERIFY2(imported.exitCode == 0, imported.err.constData());
+    const auto answer = parseSingleJson(imported.out);
+    QCOMPARE(answer["source_run_id"].toInteger(), qint64(1));
+    const std::int64_t id = answer["run_id"].toInteger();
+    QCOMPARE(id, std::int64_t{4});
+
+    RunStore from(source.toStdString(), cpo::store::OpenMode::ReadOnly);
+    RunStore to(target.toStdString(), cpo::store::OpenMode::ReadOnly);
+    const auto before = *from.getRun(1);
+    const auto after = *to.getRun(id);
+    QCOMPARE(after.name, before.name);
+    QCOMPARE(after.status, RunStatus::Finished);
+    QCOMPARE(after.experimentJson, before.experimentJson);
+    QCOMPARE(after.createdAt, before.createdAt);
+    QCOMPARE(after.runDir, std::filesystem::absolute(runDir.toStdString()).string());
+    QVERIFY(!after.ownerPid);
+    const auto keys = from.seriesKeys(1);
+    QVERIFY(keys.size() > 10);
+    QCOMPARE(to.seriesKeys(id), keys);
+    for (const auto& key : keys) {
+        const auto a = from.readSeries(1, key), b = to.readSeries(id, key);
+        QCOMPARE(b.steps, a.steps);
+        QCOMPARE(b.values.size(), a.values.size());
+        for (std::size_t i = 0; i < a.values.size(); ++i)
+            QVERIFY((std::isnan(a.values[i]) && std::isnan(b.values[i])) ||
+                    a.values[i] == b.values[i]);
+    }
+    const auto setsBefore = from.readSampleSets(1), setsAfter = to.readSampleSets(id);
+    QCOMPARE(setsAfter.size(), std::size_t{2});
+    QCOMPARE(setsAfter.size(), setsBefore.size());
+    for (std::size_t i = 0; i < setsBefore.size(); ++i) {
+        QCOMPARE(setsAfter[i].prompt, setsBefore[i].prompt);
+        QCOMPARE(setsAfter[i].candidates.size(), setsBefore[i].candidates.size());
+        QCOMPARE(setsAfter[i].candidates.back().tokenIds, setsBefore[i].candidates.back().tokenIds);
+        QCOMPARE(setsAfter[i].candidates.back().logpTheta,
+                 setsBefore[i].candidates.back().logpTheta);
+    }
+    QCOMPARE(to.readEvents(id, 0, 100000).size(), from.readEvents(1, 0, 100000).size());
+    // The final checkpoints, pointing into the new folder, with the digests recorded before.
+    const auto checkpoints = to.listCheckpoints(id);
+    QCOMPARE(checkpoints.size(), std::size_t{2});
+    for (const auto& checkpoint : checkpoints) {
+        QVERIFY2(checkpoint.path.starts_with(after.runDir), checkpoint.path.c_str());
+        QVERIFY(std::filesystem::exists(checkpoint.path + "/model.safetensors"));
+        QCOMPARE(checkpoint.sha256, from.latestCheckpoint(1, checkpoint.phase)->sha256);
+    }
+    // The store's read side sees it like any run.
+    const auto shown = runCpo({"runs", "show", QString::number(id), "--db", target, "--json"});
+    QVERIFY2(shown.exitCode == 0, shown.err.constData());
+
+    // Never twice into one store, nor back into the one it came from.
+    const auto again =
+        runCpo({"runs", "import", bundle, "--db", target, "--out", m_dir.filePath("again")});
+    verifyOneLineError(again, "already");
+    QVERIFY(!QFileInfo::exists(m_dir.filePath("again")));
+    verifyOneLineError(runCpo({"runs", "import", bundle, "--db", source, "--out",
+                               m_dir.filePath("again")}),
+                       "run 1 of");
+    // A run still going is not exported.
+    verifyOneLineError(runCpo({"runs", "export", "3", "--db", m_db, "--bundle",
+                               m_dir.filePath("live-bundle")}),
+                       "is running");
+    QVERIFY(!QFileInfo::exists(m_dir.filePath("live-bundle")));
+}
+
+void TestRunsCli::damagedBundleIsRefused_data()
+{
+    QTest::addColumn<QString>("damage");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("a checkpoint byte flipped") << "flip" << "model.safetensors: damaged";
+    QTest::newRow("a checkpoint cut short") << "truncate" << "model.safetensors: damaged";
+    QTest::newRow("rows missing") << "rows" << "rows.json: missing";
+    QTest::newRow("manifest cut short") << "manifest" << "manifest.json: damaged";
+    QTest::newRow("a path out of the bundle") << "escape" << "not a path inside the bundle";
+}
+
+void TestRunsCli::damagedBundleIsRefused()
+{
+    QFETCH(QString, damage);
+    QFETCH(QString, mentions);
+    namespace fs = std::filesystem;
+    const QString good = m_dir.filePath("bundle");
+    makeBundle(m_dir.filePath("bundle-source.sqlite"), m_dir.filePath("bundle-run"), good);
+    const QString copy = m_dir.filePath("damaged-" + damage);
+    fs::copy(good.toStdString(), copy.toStdString(), fs::copy_options::recursive);
+    const auto model = copy.toStdString() + "/run/cpo/step-00000004/model.safetensors";
+    const auto manifest = copy.toStdString() + "/manifest.json";
+    if (damage == "flip") {
+        const QString file = QString::fromStdString(model);
+        auto bytes = readFile(file);
+        QVERIFY(bytes.size() > 100);
+        bytes[100] = static_cast<char>(bytes[100] ^ 0x01);
+        QFile out(file);
+        QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        out.write(bytes);
+    } else if (damage == "truncate") {
+        fs::resize_file(model, fs::file_size(model) - 1);
+    } else if (damage == "rows") {
+        fs::remove(copy.toStdString() + "/rows.json");
+    } else if (damage == "manifest") {
+        fs::resize_file(manifest, fs::file_size(manifest) / 2);
+    } else if (damage == "escape") {
+        const QString file = QString::fromStdString(manifest);
+        auto text = readFile(file);
+        const auto at = text.indexOf("\"run/experiment.json\"");
+        QVERIFY(at >= 0);
+        text.replace(at, 21, "\"../../etc/passwd\"");
+        QFile out(file);
+        QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        out.write(text);
+    }
+    const QString db = m_dir.filePath("damaged-" + damage + ".sqlite");
+    const QString out = m_dir.filePath("damaged-" + damage + "-run");
+    verifyOneLineError(runCpo({"runs", "import", copy, "--db", db, "--out", out}), mentions);
+    QVERIFY(!QFileInfo::exists(out));
+    QVERIFY(!QFileInfo::exists(db) || listedIds(db).isEmpty());
+}
+
+void TestRunsCli::activationCheckpointingTrainsTheSame()
+{
+    // The experiment field reaches the model (the model event says so) and training follows
+    // the same losses: gradients equal up to float summation order.
+    QMap<QString, QList<double>> losses;
+    for (const QString on : {"false", "true"}) {
+        const auto run = runCpo(
+            QStringList{"run"} +
+            tinyDemo({"--out", m_dir.filePath("checkpointing-" + on), "--db",
+                      m_dir.filePath("checkpointing.sqlite"), "--events", "--set", "cpo=null",
+                      "--set", "mle.steps=12", "--set", "model.activation_checkpointing=" + on}));
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        for (const auto& line : run.out.trimmed().split('\n')) {
+            const auto event = parseSingleJson(line);
+            if (event["event"] == "model")
+                QCOMPARE(event["description"].toString().contains("activation checkpointing"),
+                         on == "true");
+            if (event["event"] == "step")
+                losses[on] << event["loss"].toDouble();
+        }
+    }
+    QCOMPARE(losses["true"].size(), 12);
+    QCOMPARE(losses["false"].size(), 12);
+    for (qsizetype i = 0; i < 12; ++i) {
+        const double with = losses["true"][i], without = losses["false"][i];
+        QVERIFY2(std::abs(with - without) <= 1e-4 * std::abs(without),
+                 qPrintable(QString("step %1: %2 against %3")
+                                .arg(i + 1)
+                                .arg(with, 0, 'g', 10)
+                                .arg(without, 0, 'g', 10)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestRunsCli)
