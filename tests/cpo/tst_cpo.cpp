@@ -149,6 +149,24 @@ double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b)
     return (a - b).abs().max().item<double>();
 }
 
+// The first half of an interrupted run: trains from `start` (policy and reference alike) and
+// stops once step `stopStep` has been reported, leaving its checkpoint in `dir`.
+bool trainUntilStopped(const model::CausalLMImpl& start,
+                       const std::vector<data::TokenizedExample>& trainSet,
+                       const train::CpoOptions& options, const std::string& dir,
+                       std::int64_t stopStep)
+{
+    train::RunControl control;
+    train::CpoTrainer first(model::cloneModel(start), model::cloneModel(start), trainSet,
+                            options, dir);
+    first.setControl(&control);
+    first.setEventCallback([&](const train::CpoEvent& event) {
+        if (const auto* m = std::get_if<train::CpoStepMetrics>(&event); m && m->step == stopStep)
+            control.requestStop();
+    });
+    return first.run().outcome == train::PhaseOutcome::Stopped;
+}
+
 } // namespace
 
 class TestCpo : public QObject {
@@ -701,17 +719,7 @@ void TestCpo::resumeIsExact()
     QVERIFY(straight.run().outcome == train::PhaseOutcome::Finished);
 
     QTemporaryDir splitDir;
-    train::RunControl control;
-    {
-        train::CpoTrainer first(model::cloneModel(*start), model::cloneModel(*start), trainSet,
-                                options, splitDir.path().toStdString());
-        first.setControl(&control);
-        first.setEventCallback([&](const train::CpoEvent& event) {
-            if (const auto* m = std::get_if<train::CpoStepMetrics>(&event); m && m->step == 3)
-                control.requestStop();
-        });
-        QVERIFY(first.run().outcome == train::PhaseOutcome::Stopped);
-    }
+    QVERIFY(trainUntilStopped(*start, trainSet, options, splitDir.path().toStdString(), 3));
     // A fresh process: the global generator moved on.
     (void)torch::rand({7});
     std::map<std::int64_t, train::CpoStepMetrics> resumedMetrics;
@@ -775,17 +783,7 @@ void TestCpo::resumeReadsReferenceCacheOfCheckpoint()
     QVERIFY(straightTrainer.run().outcome == train::PhaseOutcome::Finished);
 
     QTemporaryDir splitDir;
-    train::RunControl control;
-    {
-        train::CpoTrainer first(model::cloneModel(*start), model::cloneModel(*start), trainSet,
-                                options, splitDir.path().toStdString());
-        first.setControl(&control);
-        first.setEventCallback([&](const train::CpoEvent& event) {
-            if (const auto* m = std::get_if<train::CpoStepMetrics>(&event); m && m->step == 3)
-                control.requestStop();
-        });
-        QVERIFY(first.run().outcome == train::PhaseOutcome::Stopped);
-    }
+    QVERIFY(trainUntilStopped(*start, trainSet, options, splitDir.path().toStdString(), 3));
     std::map<std::int64_t, double> resumed;
     const auto otherReference = oracleStudent(oracle, 99);
     train::CpoTrainer second(model::cloneModel(*start), model::cloneModel(*otherReference),
