@@ -2,6 +2,7 @@
 
 #include "model/hf_folder.h"
 #include "model/model_config.h"
+#include "util/blas_threads.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/json_parse.h"
@@ -192,6 +193,11 @@ std::vector<TokenizedExample> OracleTask::examples(Split split) const
 
 std::vector<OracleSample> OracleTask::sample(std::int64_t count, std::uint64_t seed) const
 {
+    // OpenBLAS splits a product across its threads and rounds differently with each split, and
+    // one last-bit difference in a teacher probability can draw another token: the task's data
+    // must not depend on the machine's thread count. One thread is also the faster choice for
+    // these one-row-per-example products.
+    const ScopedBlasThreads oneBlasThread(1);
     std::vector<OracleSample> out;
     out.reserve(static_cast<std::size_t>(std::max<std::int64_t>(count, 0)));
     for (std::int64_t start = 0, chunk = 0; start < count; start += kChunkExamples, ++chunk) {

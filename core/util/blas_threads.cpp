@@ -21,4 +21,16 @@ int blasThreads()
     return get ? get() : -1;
 }
 
+ScopedBlasThreads::ScopedBlasThreads(int threads) : m_previous(blasThreads())
+{
+    if (m_previous > 0)
+        setBlasThreads(threads);
+}
+
+ScopedBlasThreads::~ScopedBlasThreads()
+{
+    if (m_previous > 0)
+        setBlasThreads(m_previous);
+}
+
 } // namespace cpo

@@ -8,4 +8,17 @@ namespace cpo {
 bool setBlasThreads(int threads);
 int blasThreads();
 
+// Holds OpenBLAS at `threads` while it lives and gives the caller's setting back after; does
+// nothing when the loaded BLAS is not OpenBLAS.
+class ScopedBlasThreads {
+public:
+    explicit ScopedBlasThreads(int threads);
+    ~ScopedBlasThreads();
+    ScopedBlasThreads(const ScopedBlasThreads&) = delete;
+    ScopedBlasThreads& operator=(const ScopedBlasThreads&) = delete;
+
+private:
+    int m_previous;
+};
+
 } // namespace cpo

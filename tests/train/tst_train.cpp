@@ -7,6 +7,7 @@
 #include "train/checkpoint.h"
 #include "train/lr_schedule.h"
 #include "train/mle_trainer.h"
+#include "util/blas_threads.h"
 
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
@@ -152,6 +153,7 @@ private Q_SLOTS:
     void oracleLikelihoodMatchesTeacherForcing();
     void oracleImpossibleContinuations();
     void oracleSeedDeterminesData();
+    void oracleDataIgnoresBlasThreads();
     void oracleSaveLoad();
     void oracleDefaultsAreCalibrated();
     void oracleTokenizerRoundTrip();
@@ -267,6 +269,29 @@ void TestTrain::oracleSeedDeterminesData()
     torch::manual_seed(123);
     const OracleTask d(tinyOracle(13));
     QVERIFY(torch::equal(torch::rand({4}), expected));
+}
+
+void TestTrain::oracleDataIgnoresBlasThreads()
+{
+    if (blasThreads() < 0)
+        QSKIP("the loaded BLAS is not OpenBLAS");
+    // The default teacher, seed 2: before the task held OpenBLAS at one thread, example 1053
+    // drew another token with two threads than with one (a last-bit difference in a product).
+    const OracleTask task(OracleOptions{});
+    const std::int64_t count = 1100;
+    const std::uint64_t seed = 2;
+    setBlasThreads(1);
+    const auto oneThread = task.sample(count, seed);
+    setBlasThreads(2);
+    const auto twoThreads = task.sample(count, seed);
+    QCOMPARE(blasThreads(), 2); // the caller's setting is given back
+    std::vector<TokenizedExample> a;
+    std::vector<TokenizedExample> b;
+    for (std::size_t i = 0; i < oneThread.size(); ++i) {
+        a.push_back(oneThread[i].example);
+        b.push_back(twoThreads[i].example);
+    }
+    QVERIFY(sameExamples(a, b));
 }
 
 void TestTrain::oracleSaveLoad()
