@@ -45,7 +45,7 @@ void TestResults::tinyGridBecomesTheTable()
         QSKIP("python3 is not installed (scripts/install-deps.sh installs it)");
     QTemporaryDir dir;
     const QString out = dir.filePath("grid");
-    // Two seeds, BN and TN without ranking at β 5: 2 MLE runs and 4 CPO runs, in seconds.
+    // Two seeds, BN and TN without ranking at β 5, both decodings: 4 MLE runs and 8 CPO runs.
     const auto queue = runResultsScript(
         python,
         {"queue", "--seeds", "1,2", "--out", out, "--mle-steps", "4", "--examples", "8",
@@ -68,29 +68,37 @@ void TestResults::tinyGridBecomesTheTable()
 
     const auto table = runResultsScript(python, {"table", "--db", db, "--name", "tiny-grid"});
     QVERIFY2(table.exitCode == 0, qPrintable(table.err));
-    const auto lines = table.out.split('\n');
-    const auto row = [&](const QString& start) {
-        for (const auto& line : lines)
-            if (line.startsWith(start))
-                return line.split(" | ");
-        return QStringList();
-    };
-    // model | ranking | β | pooled rate [CI] | per seed | seeds | n | teacher NLL | held-out NLL
-    for (const QString start : {"| MLE | — | — |", "| BN | no | 5 |", "| TN | no | 5 |"}) {
-        const auto cells = row(start);
-        QVERIFY2(cells.size() == 9, qPrintable(start + "\n" + table.out));
-        QCOMPARE(cells[5], QString("2"));  // seeds pooled
-        QCOMPARE(cells[6], QString("16")); // 2 seeds × 8 prompts
-        QVERIFY2(cells[3].contains('[') && cells[3].contains(']'), qPrintable(cells[3]));
-        QVERIFY(cells[7].toDouble() > 0); // the teacher's NLL of the samples
-        QVERIFY(cells[8].split(' ').first().toDouble() > 0);
-    }
     QVERIFY2(table.out.contains("Judge: oracle"), qPrintable(table.out));
-    // The α curve of the better sampler: α 0 (CPO) to 1 (MLE), the sweep's five between.
-    const auto curve = table.out.indexOf("## α curve");
-    QVERIFY2(curve > 0, qPrintable(table.out));
-    for (const char* alpha : {"| 0.0 |", "| 0.1 |", "| 0.5 |", "| 0.9 |", "| 1.0 |"})
-        QVERIFY2(table.out.indexOf(alpha, curve) > 0, alpha);
+    // One section per decoding of the evaluation (greedy, then sampled at temperature 1), each
+    // with its own table, its comparison with MLE and its α curve.
+    const auto greedy = table.out.indexOf("## Greedy decoding");
+    const auto sampled = table.out.indexOf("## Sampled decoding");
+    QVERIFY2(greedy > 0 && sampled > greedy, qPrintable(table.out));
+    for (const auto& section : {table.out.mid(greedy, sampled - greedy), table.out.mid(sampled)}) {
+        const auto lines = section.split('\n');
+        const auto row = [&](const QString& start) {
+            for (const auto& line : lines)
+                if (line.startsWith(start))
+                    return line.split(" | ");
+            return QStringList();
+        };
+        // model | ranking | β | pooled rate [CI] | per seed | seeds | n | teacher NLL | held-out
+        for (const QString start : {"| MLE | — | — |", "| BN | no | 5 |", "| TN | no | 5 |"}) {
+            const auto cells = row(start);
+            QVERIFY2(cells.size() == 9, qPrintable(start + "\n" + section));
+            QCOMPARE(cells[5], QString("2"));  // seeds pooled
+            QCOMPARE(cells[6], QString("16")); // 2 seeds × 8 prompts
+            QVERIFY2(cells[3].contains('[') && cells[3].contains(']'), qPrintable(cells[3]));
+            QVERIFY(cells[7].toDouble() > 0); // the teacher's NLL of the samples
+            QVERIFY(cells[8].split(' ').first().toDouble() > 0);
+        }
+        QVERIFY2(section.contains("Against MLE's pooled interval: above it"), qPrintable(section));
+        // The α curve of the better sampler: α 0 (CPO) to 1 (MLE), the sweep's five between.
+        const auto curve = section.indexOf("### α curve");
+        QVERIFY2(curve > 0, qPrintable(section));
+        for (const char* alpha : {"| 0.0 |", "| 0.1 |", "| 0.5 |", "| 0.9 |", "| 1.0 |"})
+            QVERIFY2(section.indexOf(alpha, curve) > 0, alpha);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestResults)
