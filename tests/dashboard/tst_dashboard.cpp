@@ -376,6 +376,9 @@ private Q_SLOTS:
                  (Points{{10.0, 0.3}, {20.0, 0.4}}));
         QCOMPARE(points(rawGraph(live, 1, QStringLiteral("cpo/win_rate"))),
                  (Points{{26.0, 0.5}})); // CPO's steps continue where MLE ended
+        // CPO's one final point is a marker, not a line of no length (invisible).
+        QCOMPARE(rawGraph(live, 1, QStringLiteral("cpo/win_rate"))->scatterStyle().shape(),
+                 QCPScatterStyle::ssDisc);
         const auto* high = rawGraph(live, 1, QStringLiteral("cpo/win_rate_high"));
         const auto* low = rawGraph(live, 1, QStringLiteral("cpo/win_rate_low"));
         QCOMPARE(points(high), (Points{{26.0, 0.55}}));

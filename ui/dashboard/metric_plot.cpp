@@ -16,6 +16,7 @@ constexpr std::array<QRgb, 10> kColours = {0x4e79a7, 0xf28e2b, 0xe15759, 0x76b7b
 constexpr std::array<Qt::PenStyle, 4> kRunDashes = {Qt::SolidLine, Qt::DashLine, Qt::DotLine,
                                                     Qt::DashDotLine};
 constexpr int kRawAlpha = 70; // the raw curve under its smoothed copy
+constexpr double kPointMarkerSize = 6; // pixels: a marked point of a few-point curve
 
 QString formatValue(double value)
 {
@@ -147,6 +148,9 @@ void MetricPlot::styleCurve(CurveGraphs& graphs, int curve, const RunStyle& styl
     graphs.raw->setAntialiased(!smoothing);
     graphs.smooth->setPen(pen);
     graphs.smooth->setVisible(smoothing);
+    // Few exact points (win rates): a line alone would hide a phase's single final point.
+    if (!m_family.smoothable)
+        graphs.raw->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, kPointMarkerSize));
 
     QString name = m_family.curves[curve].label;
     if (oneCurve)
