@@ -34,14 +34,20 @@ torch::Tensor appendInto(torch::Tensor& buffer, const torch::Tensor& past,
     const std::int64_t length = past.defined() ? past.size(2) : 0;
     const std::int64_t end = length + added.size(2);
     // Under autograd the graphs of earlier calls hold views of the buffer, which writing into
-    // it would invalidate: a differentiable append always gets a fresh buffer of exact size.
-    const bool differentiable = added.requires_grad() || (past.defined() && past.requires_grad());
+    // it would invalidate: a differentiable append is a plain concatenation, with no buffer
+    // (copies into a buffer's slices would each clone the whole gradient in backward; cat's
+    // backward only slices it). The first differentiable append keeps the new keys as they
+    // are.
+    if (added.requires_grad() || (past.defined() && past.requires_grad())) {
+        buffer = torch::Tensor();
+        return length > 0 ? torch::cat({past, added}, 2) : added;
+    }
     // The first append sizes the buffer to its batch; and keys and values are public: ones
     // assigned from outside are no longer the buffer's prefix.
     const bool pastInBuffer = length > 0 && buffer.defined() && past.is_alias_of(buffer);
-    if (!pastInBuffer || buffer.size(2) < end || differentiable) {
+    if (!pastInBuffer || buffer.size(2) < end) {
         const std::int64_t grown = pastInBuffer ? 2 * buffer.size(2) : 0;
-        const std::int64_t capacity = differentiable ? end : std::max({reserved, grown, end});
+        const std::int64_t capacity = std::max({reserved, grown, end});
         auto sizes = added.sizes().vec();
         sizes[2] = capacity;
         auto fresh = torch::empty(sizes, added.options());

@@ -79,10 +79,17 @@ struct Roof {
     int blasThreads = -1;
 };
 
-// The machine's fp32 matmul roof: the fastest of several 1024^3 products (a roof, not an
-// average over whatever else the machine is doing), on a CPU at each OpenBLAS thread count
-// from 1 to the cores (it is not always all of them: its threads may fight LibTorch's or
-// other processes'). The thread count in force before is restored.
+// The machine's fp32 matmul roof: the fastest 1024^3 product (a roof, not an average over
+// whatever else the machine is doing), on a CPU at each OpenBLAS thread count from 1 to the
+// cores (it is not always all of them: its threads may fight LibTorch's or other processes').
+// After each switch of the thread count a few untimed calls let OpenBLAS's pool start and
+// spin up; each count then gets at least `kRoofCalls` calls and `kRoofSeconds` of them, and
+// the counts are swept twice, so that one slow moment (a pool still asleep, another process's
+// burst) cannot set the roof. The thread count in force before is restored.
+constexpr int kRoofWarmups = 3;
+constexpr int kRoofCalls = 8;
+constexpr double kRoofSeconds = 0.3;
+
 Roof measureMatmulRoof(const torch::Device& device, std::int64_t size)
 {
     const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
@@ -91,16 +98,22 @@ Roof measureMatmulRoof(const torch::Device& device, std::int64_t size)
     auto c = torch::empty({size, size}, options);
     const double flops = 2.0 * static_cast<double>(size) * static_cast<double>(size) *
                          static_cast<double>(size);
-    const auto fastest = [&](int calls) {
+    const auto call = [&] {
+        torch::mm_out(c, a, b);
+        if (device.is_cuda())
+            (void)c.sum().item<float>();
+    };
+    const auto fastest = [&](int minimumCalls) {
+        for (int i = 0; i < kRoofWarmups; ++i)
+            call();
         double best = 0;
-        for (int i = 0; i <= calls; ++i) { // call 0 warms up
+        double spent = 0;
+        for (int i = 0; i < minimumCalls || spent < kRoofSeconds; ++i) {
             const auto start = std::chrono::steady_clock::now();
-            torch::mm_out(c, a, b);
-            if (device.is_cuda())
-                (void)c.sum().item<float>();
+            call();
             const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-            if (i > 0)
-                best = std::max(best, flops / took.count() / 1e9);
+            spent += took.count();
+            best = std::max(best, flops / took.count() / 1e9);
         }
         return best;
     };
@@ -108,18 +121,20 @@ Roof measureMatmulRoof(const torch::Device& device, std::int64_t size)
         return {fastest(50), -1};
     const int original = blasThreads();
     if (original < 0) // not OpenBLAS: its own settings
-        return {fastest(8), -1};
+        return {fastest(kRoofCalls), -1};
     const int cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
     std::vector<int> counts; // 1, 2, 4, ... and the cores
     for (int threads = 1; threads < cores; threads *= 2)
         counts.push_back(threads);
     counts.push_back(cores);
     Roof roof;
-    for (const int threads : counts) {
-        setBlasThreads(threads);
-        const double gflops = fastest(8);
-        if (gflops > roof.gflops)
-            roof = {gflops, threads};
+    for (int sweep = 0; sweep < 2; ++sweep) {
+        for (const int threads : counts) {
+            setBlasThreads(threads);
+            const double gflops = fastest(kRoofCalls);
+            if (gflops > roof.gflops)
+                roof = {gflops, threads};
+        }
     }
     setBlasThreads(original);
     return roof;
@@ -156,9 +171,11 @@ Timed cpoStep(const BenchOptions& options, bool shared)
             negatives.push_back({randomTokens(continuationTokens(shape), shape.vocab),
                                  train::negatives::Strategy::Bn, {}});
     }
-    const auto candidates = train::assembleCandidates(examples, given, train::ReferenceCache());
     train::ReferenceCache cache;
     const auto step = [&] {
+        // Assembled each step, as the trainer does: y1's π_ref log-probs come from the cache
+        // once the warm-up step has put them there.
+        const auto candidates = train::assembleCandidates(examples, given, cache);
         optimizer.zero_grad();
         torch::Tensor rewards;
         if (shared) {
