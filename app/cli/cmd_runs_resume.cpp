@@ -9,6 +9,7 @@
 #include "store_options.h"
 
 #include "engine/run_catalog.h"
+#include "engine/run_assignment.h"
 #include "engine/run_host.h"
 #include "model/device.h"
 
@@ -44,6 +45,10 @@ int runResume(const ResumeOptions& options)
         InterruptGuard interrupt(host);
         const auto summary = host.resume(options.runId, options.fromStep, options.device);
         if (summary.alreadyComplete) {
+            if (role) { // the other ranks wait for a run: there is none
+                std::string nothing = engine::kNothingToRun;
+                role->collective->shareText("assignment", nothing);
+            }
             printJson({{"run_id", summary.runId}, {"status", "finished"},
                        {"db", dbPath.string()}, {"resumed", summary.resumedFrom}});
             return 0;

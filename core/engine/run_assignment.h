@@ -20,7 +20,11 @@ struct RunAssignment {
 };
 
 std::string toText(const RunAssignment& assignment);
-// Throws cpo::Error when `text` is not an assignment this version wrote.
+// What rank 0 hands out when it has nothing to run (`cpo runs resume` of a complete run): the
+// other ranks end as finished.
+constexpr char kNothingToRun[] = "{}";
+// Throws cpo::Error when `text` is not an assignment this version wrote (kNothingToRun is not
+// one).
 RunAssignment parseRunAssignment(const std::string& text);
 
 } // namespace cpo::engine

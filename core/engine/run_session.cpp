@@ -125,16 +125,19 @@ bool RunSession::isFollower() const
     return m_collective && m_collective->rank() != 0;
 }
 
-void RunSession::shareAssignment()
+bool RunSession::shareAssignment()
 {
     std::string text = isFollower() ? std::string() : toText({m_config, m_runDir, m_resumeFrom});
     m_collective->shareText("assignment", text);
     if (!isFollower())
-        return;
+        return true;
+    if (text == kNothingToRun)
+        return false;
     auto assignment = parseRunAssignment(text);
     m_config = std::move(assignment.config);
     m_rankZeroRunDir = std::move(assignment.runDir);
     m_resumeFrom = std::move(assignment.resumeFrom);
+    return true;
 }
 
 RunSummary RunSession::runPhases()
@@ -149,8 +152,10 @@ RunSummary RunSession::runPhases()
         std::ofstream out(m_runDir / "experiment.json");
         out << toJson(m_config).dump(2) << '\n';
     }
-    if (m_collective)
-        shareAssignment();
+    if (m_collective && !shareAssignment()) {
+        summary.message = "rank 0 had nothing to run (the run was already complete)";
+        return summary;
+    }
     if (m_resumeFrom && !(m_resumeFrom->phase == "mle" ? m_config.mle.has_value()
                                                         : m_config.cpo.has_value()))
         throw Error("cannot resume the '" + m_resumeFrom->phase +

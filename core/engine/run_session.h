@@ -71,8 +71,8 @@ private:
     void emit(const RunEvent& event) const;
     RunSummary runPhases();
     bool isFollower() const;
-    // Rank 0 hands the run to the others; they adopt it.
-    void shareAssignment();
+    // Rank 0 hands the run to the others; they adopt it (false: rank 0 has nothing to run).
+    bool shareAssignment();
     // Runs one phase's trainer and records how it ended; false when the run must stop there.
     template <typename Trainer>
     bool runPhase(const std::string& phase, std::int64_t steps, Trainer& trainer,
