@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev libopenblas0-pthread        # LibTorch (CPU) and the BLAS it should run on
+  libgloo-dev                              # c10d's Gloo headers: data-parallel training
   qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
   libspdlog-dev libsqlite3-dev nlohmann-json3-dev libsentencepiece-dev libpcre2-dev
   libcli11-dev zlib1g-dev liblz4-dev

@@ -1,10 +1,12 @@
 #include "cli_common.h"
+#include "data_parallel_options.h"
 #include "device_option.h"
 #include "run_execution.h"
 #include "store_options.h"
 
 #include "engine/experiment.h"
 #include "engine/run_host.h"
+#include "model/device.h"
 
 #include <memory>
 
@@ -20,6 +22,7 @@ struct RunOptions {
     std::string device;
     double stepsScale = 1.0;
     bool events = false;
+    DataParallelOptions parallel;
 };
 
 int runExperiment(const RunOptions& options)
@@ -31,12 +34,17 @@ int runExperiment(const RunOptions& options)
     requireDevice(config.device, options.device.empty()
                                      ? options.experiment + ": field 'device'"
                                      : std::string("--device"));
-    warnIfReferenceBlas();
-    engine::RunHost host(storePath(options.db));
-    showRuns(host, options.events);
-    InterruptGuard interrupt(host);
-    const auto summary = host.run({std::move(config), options.out, options.stepsScale});
-    return reportRun(summary, host.database());
+    const bool cuda = model::parseDevice(config.device).is_cuda();
+    return runDataParallel(options.parallel, cuda, [&](DataParallelRole* role) {
+        warnIfReferenceBlas();
+        engine::RunHost host(storePath(options.db));
+        if (role)
+            host.setDataParallel(role->collective.get(), role->env.localRank);
+        showRuns(host, options.events);
+        InterruptGuard interrupt(host);
+        const auto summary = host.run({std::move(config), options.out, options.stepsScale});
+        return reportRun(summary, host.database());
+    });
 }
 
 } // namespace
@@ -60,6 +68,7 @@ void addRunCommand(CLI::App& app, Action& action)
     addDeviceOption(*command, options->device, "the experiment's field \"device\"");
     addStepsScaleOption(*command, options->stepsScale);
     addEventsFlag(*command, options->events);
+    addDataParallelOptions(*command, options->parallel);
     addCommonOptions(*command, options->common);
     command->callback([options, &action] { action = [options] { return runExperiment(*options); }; });
 }

@@ -111,6 +111,8 @@ struct RunHost::Impl {
     fs::path db;
     store::RunStore store;
     std::vector<Listener> listeners;
+    train::Collective* collective = nullptr; // data-parallel: this process is rank 0
+    int localRank = 0;
 
     // The session being steered. Sessions live on (in `sessions`) until the next run starts
     // on the owner's thread, so steering from another thread or a signal handler never
@@ -229,6 +231,7 @@ void RunHost::Impl::deliver(std::int64_t runId, const RunEvent& event) const
 
 RunSession* RunHost::Impl::adopt(std::unique_ptr<RunSession> session)
 {
+    session->setDataParallel(collective, localRank);
     sessions.push_back(std::move(session));
     return sessions.back().get();
 }
@@ -449,6 +452,12 @@ QueueSummary RunHost::waitQueue()
 {
     m_impl->join();
     return m_impl->lastQueue;
+}
+
+void RunHost::setDataParallel(train::Collective* collective, int localRank)
+{
+    m_impl->collective = collective;
+    m_impl->localRank = localRank;
 }
 
 const fs::path& RunHost::database() const

@@ -14,6 +14,10 @@
 // The write side of the engine that the CLI and the desktop app both drive: it runs
 // experiments, resumes interrupted runs and works through queues, recording each into the
 // run store. No LibTorch in this header (pimpl).
+namespace cpo::train {
+class Collective;
+}
+
 namespace cpo::engine {
 
 struct RunRequest {
@@ -98,6 +102,10 @@ public:
     RunSummary wait();
     // Joins the worker; what startQueue's queue did.
     QueueSummary waitQueue();
+
+    // Runs from now on are data-parallel with this process as rank 0 of `collective`
+    // (RunSession::setDataParallel), which must outlive them. Null: one process.
+    void setDataParallel(train::Collective* collective, int localRank);
 
     const std::filesystem::path& database() const;
 

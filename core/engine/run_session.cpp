@@ -4,12 +4,14 @@
 #include "engine/experiment_limits.h"
 #include "engine/hub_source.h"
 #include "engine/prepared_data.h"
+#include "engine/run_assignment.h"
 #include "engine/run_evaluation.h"
 #include "hub/hub_fetch.h"
 #include "model/device.h"
 #include "model/hf_folder.h"
 #include "train/checkpoint.h"
 #include "train/cpo/cpo_trainer.h"
+#include "train/data_parallel.h"
 #include "util/blas_threads.h"
 #include "util/elapsed.h"
 #include "util/error.h"
@@ -118,17 +120,41 @@ RunSummary RunSession::run()
     return summary;
 }
 
+bool RunSession::isFollower() const
+{
+    return m_collective && m_collective->rank() != 0;
+}
+
+bool RunSession::shareAssignment()
+{
+    std::string text = isFollower() ? std::string() : toText({m_config, m_runDir, m_resumeFrom});
+    m_collective->shareText("assignment", text);
+    if (!isFollower())
+        return true;
+    if (text == kNothingToRun)
+        return false;
+    auto assignment = parseRunAssignment(text);
+    m_config = std::move(assignment.config);
+    m_rankZeroRunDir = std::move(assignment.runDir);
+    m_resumeFrom = std::move(assignment.resumeFrom);
+    return true;
+}
+
 RunSummary RunSession::runPhases()
 {
     RunSummary summary;
     fs::create_directories(m_runDir);
-    // Hub references are fetched first and recorded with the commit they resolved to.
-    m_config = pinHubReferences(m_config, [this](const std::string& text) {
-        emit(StatusMessage{text});
-    });
-    {
+    if (!isFollower()) {
+        // Hub references are fetched first and recorded with the commit they resolved to.
+        m_config = pinHubReferences(m_config, [this](const std::string& text) {
+            emit(StatusMessage{text});
+        });
         std::ofstream out(m_runDir / "experiment.json");
         out << toJson(m_config).dump(2) << '\n';
+    }
+    if (m_collective && !shareAssignment()) {
+        summary.message = "rank 0 had nothing to run (the run was already complete)";
+        return summary;
     }
     if (m_resumeFrom && !(m_resumeFrom->phase == "mle" ? m_config.mle.has_value()
                                                         : m_config.cpo.has_value()))
@@ -139,12 +165,25 @@ RunSummary RunSession::runPhases()
         torch::set_num_threads(static_cast<int>(m_config.threads));
         setBlasThreads(static_cast<int>(m_config.threads));
     }
-    const auto device = model::parseDevice(m_config.device, "experiment field 'device'");
+    auto device = model::parseDevice(m_config.device, "experiment field 'device'");
+    if (m_collective && device.is_cuda() && !device.has_index())
+        device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(m_localRank));
 
     // A resumed run keeps the tokenizer it trained: its checkpoints belong to that vocabulary.
-    auto data = prepareData(m_resumeFrom ? withRunTokenizer(m_config, m_runDir) : m_config,
-                            m_runDir,
-                            [this](const std::string& text) { emit(StatusMessage{text}); });
+    // The other ranks of a data-parallel run wait for rank 0's data and take the tokenizer it
+    // trained (a shared file system), so every rank tokenizes alike; their own files go to
+    // their scratch folder.
+    const auto status = [this](const std::string& text) { emit(StatusMessage{text}); };
+    std::string dataReady = "ready";
+    if (isFollower())
+        m_collective->shareText("data", dataReady);
+    auto data = isFollower() ? prepareData(withRunTokenizer(m_config, m_rankZeroRunDir), m_runDir,
+                                           status)
+                             : prepareData(m_resumeFrom ? withRunTokenizer(m_config, m_runDir)
+                                                        : m_config,
+                                           m_runDir, status);
+    if (m_collective && !isFollower())
+        m_collective->shareText("data", dataReady);
     emit(DataPrepared{data.description, static_cast<std::int64_t>(data.train.size()),
                       static_cast<std::int64_t>(data.validation.size()),
                       static_cast<std::int64_t>(data.test.size())});
@@ -158,6 +197,8 @@ RunSummary RunSession::runPhases()
         const auto folder = hub::resolvePath(m_config.model.path, hub::HubContent::Model).path;
         lm = model::loadHfModel(folder, device);
     }
+    if (m_collective)
+        train::broadcastModel(*m_collective, *lm); // every rank starts from rank 0's weights
     lm->setActivationCheckpointing(m_config.model.activationCheckpointing);
     checkExamplesFit(lm->config(), data);
     const auto params = model::countParameters(*lm);
@@ -174,7 +215,7 @@ RunSummary RunSession::runPhases()
         return std::nullopt;
     };
     std::optional<RunEvaluation> evaluation;
-    if (m_config.eval)
+    if (m_config.eval && !isFollower()) // rank 0 evaluates
         evaluation.emplace(m_config, data, m_store, m_runId,
                            [this](const RunEvent& event) { emit(event); });
     const bool mleDone = m_resumeFrom && m_resumeFrom->phase == "cpo";
@@ -187,6 +228,7 @@ RunSummary RunSession::runPhases()
             if (evaluation && step)
                 evaluation->afterStep("mle", step->step, m_config.mle->steps, *lm);
         });
+        trainer.setCollective(m_collective);
         if (const auto checkpoint = resumeAt("mle"))
             trainer.resume(*checkpoint);
         if (!runPhase("mle", m_config.mle->steps, trainer, summary))
@@ -209,6 +251,7 @@ RunSummary RunSession::runPhases()
                                   cpoOptionsFor(m_config, *data.tokenizer), m_runDir / "cpo",
                                   embedding);
         trainer.setValidation(data.validation);
+        trainer.setCollective(m_collective);
         if (const auto checkpoint = resumeAt("cpo"))
             trainer.resume(*checkpoint);
         const auto& tokenizer = *data.tokenizer;

@@ -12,6 +12,9 @@
 namespace cpo::store {
 class RunStore;
 }
+namespace cpo::train {
+class Collective;
+}
 
 namespace cpo::engine {
 
@@ -44,6 +47,16 @@ public:
         m_store = store;
         m_runId = runId;
     }
+    // Data-parallel training (train/data_parallel.h) as rank collective->rank() (LOCAL_RANK
+    // picks the GPU). Rank 0 runs the session it was given and hands it to the others; a
+    // session on another rank takes the experiment, folder and resume point from rank 0
+    // (whatever it was built with), writes nothing but scratch files in its own runDir, and
+    // emits its events only to its callback. Null: one process.
+    void setDataParallel(train::Collective* collective, int localRank)
+    {
+        m_collective = collective;
+        m_localRank = localRank;
+    }
     // The running phase finishes its step, checkpoints and stops: the run can be resumed.
     void requestStop() { m_control.requestStop(); }
     // The running phase ends after its step without a checkpoint: the run is given up.
@@ -57,6 +70,9 @@ public:
 private:
     void emit(const RunEvent& event) const;
     RunSummary runPhases();
+    bool isFollower() const;
+    // Rank 0 hands the run to the others; they adopt it (false: rank 0 has nothing to run).
+    bool shareAssignment();
     // Runs one phase's trainer and records how it ended; false when the run must stop there.
     template <typename Trainer>
     bool runPhase(const std::string& phase, std::int64_t steps, Trainer& trainer,
@@ -69,6 +85,9 @@ private:
     train::RunControl m_control;
     store::RunStore* m_store = nullptr;
     std::int64_t m_runId = 0;
+    train::Collective* m_collective = nullptr;
+    int m_localRank = 0;
+    std::filesystem::path m_rankZeroRunDir; // on the other ranks: rank 0's run folder
 };
 
 // Multiplies every phase's step counts (steps, warmup, evaluation and checkpoint intervals)

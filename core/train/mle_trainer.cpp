@@ -3,6 +3,7 @@
 
 #include "model/model_config.h"
 #include "train/checkpoint.h"
+#include "train/data_parallel.h"
 #include "train/held_out_loss.h"
 #include "train/lr_schedule.h"
 #include "train/phase_checkpoints.h"
@@ -83,6 +84,14 @@ void MleTrainer::emit(const MleEvent& event) const
         m_onEvent(event);
 }
 
+void MleTrainer::setCollective(Collective* collective)
+{
+    if (collective)
+        requireShardable(m_options.batchSize, collective->worldSize(), "mle.batch_size");
+    m_collective = collective;
+    m_checkpoints.setWrites(!collective || collective->rank() == 0);
+}
+
 void MleTrainer::resume(const std::filesystem::path& checkpoint)
 {
     const auto state = m_checkpoints.restore(checkpoint, *m_model, *m_optimizer);
@@ -106,14 +115,23 @@ MleTrainer::StepOutcome MleTrainer::trainStep()
     for (auto& group : m_optimizer->param_groups())
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
+    // Data-parallel: this rank's slice of each micro-batch; the loss is normalised by the
+    // global batch's tokens and the gradients summed over the ranks below, so the update is
+    // the one process's on the whole batch.
+    const int rank = m_collective ? m_collective->rank() : 0;
+    const int ranks = m_collective ? m_collective->worldSize() : 1;
     std::vector<Batch> micro;
     std::int64_t lossTokens = 0;
     std::int64_t realTokens = 0;
     for (std::int64_t i = 0; i < m_options.gradAccumulation; ++i) {
         const auto indices = m_sampler.next();
-        micro.push_back(makeBatch(m_train, indices));
-        lossTokens += micro.back().lossTokens;
-        realTokens += micro.back().realTokens;
+        const auto counts = countTokens(m_train, indices);
+        lossTokens += counts.loss;
+        realTokens += counts.real;
+        const auto shard = shardOf(indices.size(), rank, ranks);
+        if (shard.size() > 0)
+            micro.push_back(makeBatch(
+                m_train, std::span(indices).subspan(shard.begin, shard.size())));
     }
 
     m_optimizer->zero_grad();
@@ -122,17 +140,30 @@ MleTrainer::StepOutcome MleTrainer::trainStep()
         return StepOutcome{std::nullopt, std::move(what)};
     };
     double stepLoss = 0.0;
-    for (std::size_t i = 0; i < micro.size(); ++i) {
+    std::string failure; // this rank's non-finite loss
+    for (std::size_t i = 0; i < micro.size() && failure.empty(); ++i) {
         auto loss = summedNll(micro[i]) / static_cast<double>(lossTokens);
         if (m_lossTransform)
             loss = m_lossTransform(stepNumber, loss);
         const double value = loss.item<double>();
-        if (!std::isfinite(value))
-            return refuse(fmt::format("the loss is {} (micro-batch {} of {})",
-                                      describeNonFinite(value), i + 1, micro.size()));
+        if (!std::isfinite(value)) {
+            failure = fmt::format("the loss is {} (micro-batch {} of {})",
+                                  describeNonFinite(value), i + 1, micro.size());
+            break;
+        }
         loss.backward();
         stepLoss += value;
     }
+    if (m_collective) {
+        // Every rank takes part even after a non-finite loss, so all refuse the step together.
+        std::vector<double> scalars{stepLoss, failure.empty() ? 0.0 : 1.0};
+        allReduceGradients(*m_collective, m_model->parameters(), scalars);
+        stepLoss = scalars[0];
+        if (failure.empty() && scalars[1] > 0.0)
+            failure = "the loss is not finite on another rank";
+    }
+    if (!failure.empty())
+        return refuse(failure);
 
     std::vector<torch::Tensor> norms;
     for (const auto& p : m_model->parameters())
@@ -166,6 +197,8 @@ MleTrainer::StepOutcome MleTrainer::trainStep()
 
 std::optional<ValidationMetrics> MleTrainer::validate()
 {
+    if (m_collective && m_collective->rank() != 0)
+        return std::nullopt; // rank 0 reports it
     return validationAt(*m_model, m_validation, m_options.batchSize, m_options.evalExamples,
                         m_step);
 }
@@ -196,6 +229,12 @@ MleResult MleTrainer::run()
     hooks.validate = [this] { return validate(); };
     hooks.validated = [this](const ValidationMetrics& metrics) { emit(metrics); };
     hooks.writeCheckpoint = [this] { writeCheckpoint(); };
+    if (m_collective) {
+        hooks.agree = [this](ControlAction action) {
+            return agreeOnAction(*m_collective, action);
+        };
+        broadcastModel(*m_collective, *m_model); // a resumed rank starts from rank 0's too
+    }
 
     m_model->train();
     const auto end = runPhaseLoop(

@@ -3,6 +3,7 @@
 #include "data/examples.h"
 #include "model/causal_lm.h"
 #include "train/batching.h"
+#include "train/collective.h"
 #include "train/phase_checkpoints.h"
 #include "train/phase_loop.h"
 #include "train/phase_events.h"
@@ -59,6 +60,11 @@ public:
     // Asked between steps (stop, cancel, pause); may be steered from other threads.
     void setControl(RunControl* control) { m_control = control; }
     void setLossTransform(LossTransform transform) { m_lossTransform = std::move(transform); }
+    // Data-parallel training (train/data_parallel.h): this rank trains on its slice of every
+    // batch, gradients are summed over the ranks, and only rank 0 validates and writes
+    // checkpoints. Throws cpo::Error when the batch cannot give every rank an example. Null:
+    // one process.
+    void setCollective(Collective* collective);
 
     // Continues from a checkpoint folder that this phase wrote: weights, optimizer moments,
     // step, data cursor and the torch generator. Throws CheckpointError (Mismatch) when it
@@ -98,6 +104,7 @@ private:
     MleEventCallback m_onEvent;
     RunControl* m_control = nullptr;
     LossTransform m_lossTransform;
+    Collective* m_collective = nullptr;
 };
 
 } // namespace cpo::train

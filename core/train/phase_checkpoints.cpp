@@ -64,6 +64,11 @@ std::filesystem::path PhaseCheckpoints::write(std::int64_t step, const DataCurso
                                               const torch::optim::Optimizer& optimizer,
                                               std::string phaseState)
 {
+    const auto folder = checkpointFolder(m_root, step);
+    m_last = folder;
+    m_lastStep = step;
+    if (!m_writes)
+        return folder;
     TrainingState state;
     state.phase = m_phase;
     state.step = step;
@@ -72,10 +77,7 @@ std::filesystem::path PhaseCheckpoints::write(std::int64_t step, const DataCurso
     state.torchRng = captureTorchRng();
     state.optimizer = serializeOptimizer(optimizer);
     state.phaseState = std::move(phaseState);
-    const auto folder = checkpointFolder(m_root, step);
     saveCheckpoint(folder, model, state);
-    m_last = folder;
-    m_lastStep = step;
     return folder;
 }
 

@@ -47,6 +47,10 @@ public:
                                 const torch::optim::Optimizer& optimizer,
                                 std::string phaseState = {});
 
+    // Off on the ranks of a data-parallel run other than 0: write() then only remembers the
+    // step (rank 0 writes the same weights), so the loop's bookkeeping stays the same.
+    void setWrites(bool writes) { m_writes = writes; }
+
     // Whether the last checkpoint already holds `step` (no need to write it again).
     bool holds(std::int64_t step) const { return m_lastStep == step; }
     const std::optional<std::filesystem::path>& last() const { return m_last; }
@@ -60,6 +64,7 @@ private:
     std::string m_settingsName;
     std::optional<std::filesystem::path> m_last;
     std::optional<std::int64_t> m_lastStep;
+    bool m_writes = true;
 };
 
 } // namespace cpo::train

@@ -40,7 +40,9 @@ PhaseLoopEnd runPhaseLoop(const PhaseLoopSettings& settings, const PhaseLoopHook
     if (settings.evaluateAtStart && step == 0)
         evaluate(); // the starting point of the validation curve
     while (step < settings.steps) {
-        const auto action = control ? control->awaitTurn() : ControlAction::Continue;
+        auto action = control ? control->awaitTurn() : ControlAction::Continue;
+        if (hooks.agree)
+            action = hooks.agree(action);
         if (action == ControlAction::Cancel) {
             logger->info("{} cancelled at step {}", settings.name, step);
             return {PhaseOutcome::Cancelled, fmt::format("cancelled at step {}", step),

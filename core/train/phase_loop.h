@@ -38,6 +38,9 @@ struct PhaseLoopHooks {
     std::function<void(const ValidationMetrics&)> validated;
     std::function<void()> writeCheckpoint; // of the current step
     std::function<void(const std::string& message)> failed; // empty: only logged
+    // The action every rank of a data-parallel run takes, from this rank's (empty: this
+    // rank's own).
+    std::function<ControlAction(ControlAction)> agree;
 };
 
 struct PhaseLoopEnd {

@@ -105,13 +105,13 @@ neg::SampleResult sampleWith(neg::NegativeSampler& sampler,
                              const std::vector<TokenizedExample>& batch, std::int64_t count,
                              model::CausalLMImpl& reference, std::uint64_t seed)
 {
-    neg::Rng rng(seed);
+    auto rngs = neg::rowGenerators(seed, 0, batch.size());
     neg::SampleRequest request;
     request.batch = batch;
     request.counts.assign(batch.size(), count);
     request.reference = &reference;
     request.eosId = kEos;
-    request.rng = &rng;
+    request.rngs = rngs;
     return sampler.sample(request);
 }
 

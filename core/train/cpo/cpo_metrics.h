@@ -26,4 +26,9 @@ struct ExampleScores {
 // every reward 0) is no success.
 void summarise(std::span<const ExampleScores> examples, CpoStepMetrics& metrics);
 
+// The same in two halves: the sums over the examples that the means divide (a fixed layout of
+// plain numbers, which the ranks of a data-parallel run add up), then the means from them.
+std::vector<double> scoreTotals(std::span<const ExampleScores> examples);
+void summariseTotals(std::span<const double> totals, CpoStepMetrics& metrics);
+
 } // namespace cpo::train

@@ -7,6 +7,7 @@
 #include "train/cpo/candidate_scoring.h"
 #include "train/cpo/cpo_loss.h"
 #include "train/cpo/cpo_metrics.h"
+#include "train/data_parallel.h"
 #include "train/lr_schedule.h"
 #include "train/negatives/sampler_factory.h"
 #include "train/phase_loop.h"
@@ -107,6 +108,14 @@ void CpoTrainer::emit(const CpoEvent& event) const
         m_onEvent(event);
 }
 
+void CpoTrainer::setCollective(Collective* collective)
+{
+    if (collective)
+        requireShardable(m_options.batchSize, collective->worldSize(), "cpo.batch_size");
+    m_collective = collective;
+    m_checkpoints.setWrites(!collective || collective->rank() == 0);
+}
+
 void CpoTrainer::resume(const std::filesystem::path& checkpoint)
 {
     const auto state = m_checkpoints.restore(checkpoint, *m_policy, *m_optimizer);
@@ -122,10 +131,15 @@ void CpoTrainer::resume(const std::filesystem::path& checkpoint)
     const auto from = seen - replay;
     m_batches.setCursor({state.cursor.seed, static_cast<std::uint64_t>(from / perEpoch),
                          static_cast<std::uint64_t>(from % perEpoch)});
+    // A data-parallel rank saw only its slices (setCollective comes first).
+    const int rank = m_collective ? m_collective->rank() : 0;
+    const int ranks = m_collective ? m_collective->worldSize() : 1;
     for (std::int64_t i = 0; i < replay; ++i) {
+        const auto indices = m_batches.next();
+        const auto shard = shardOf(indices.size(), rank, ranks);
         std::vector<data::TokenizedExample> batch;
-        for (const auto index : m_batches.next())
-            batch.push_back(m_train[index]);
+        for (std::size_t row = shard.begin; row < shard.end; ++row)
+            batch.push_back(m_train[indices[row]]);
         m_sampler->observe(batch);
     }
     m_batches.setCursor(state.cursor);
@@ -153,33 +167,51 @@ CpoTrainer::StepOutcome CpoTrainer::trainStep()
     };
     // The step's micro-batches first: the loss is divided by the examples of the whole step
     // (an epoch's last batch may be smaller), so accumulation gives exactly the big batch's.
+    // Data-parallel: this rank keeps its slice of each; the normalisers stay the global
+    // batch's and the gradients are summed over the ranks below.
+    const int rank = m_collective ? m_collective->rank() : 0;
+    const int ranks = m_collective ? m_collective->worldSize() : 1;
     std::vector<std::vector<data::TokenizedExample>> microBatches;
+    std::vector<std::size_t> firstRows; // each slice's first row in the global micro-batch
+    std::vector<double> groundTruthTokensOf; // y1 tokens of each global micro-batch
     double totalExamples = 0.0;
     for (std::int64_t micro = 0; micro < m_options.gradAccumulation; ++micro) {
+        const auto indices = m_batches.next();
+        const auto shard = shardOf(indices.size(), rank, ranks);
         auto& examples = microBatches.emplace_back();
-        for (const auto index : m_batches.next())
-            examples.push_back(m_train[index]);
-        totalExamples += static_cast<double>(examples.size());
+        for (std::size_t row = shard.begin; row < shard.end; ++row)
+            examples.push_back(m_train[indices[row]]);
+        firstRows.push_back(shard.begin);
+        groundTruthTokensOf.push_back(
+            static_cast<double>(countTokens(m_train, indices).loss));
+        totalExamples += static_cast<double>(indices.size());
     }
     std::vector<ExampleScores> scores;
     CpoStepMetrics metrics;
     std::optional<SampleSet> samples;
     double contrastiveTotal = 0.0;
     double nllTotal = 0.0;
-    double groundTruthTokens = 0.0;
+    double groundTruthTokens = 0.0; // y1's tokens in the whole step, for the NLL per token
+    for (const auto tokens : groundTruthTokensOf)
+        groundTruthTokens += tokens;
     std::int64_t policyTokens = 0;
+    std::string failure; // this rank's non-finite loss
     for (std::int64_t micro = 0; micro < m_options.gradAccumulation; ++micro) {
         const auto& examples = microBatches[static_cast<std::size_t>(micro)];
-        // The negatives of (step, micro-batch) depend on nothing else: exact on resume.
-        negatives::Rng rng(mix64(fnv1a64(
-            static_cast<std::uint64_t>(micro),
-            fnv1a64(static_cast<std::uint64_t>(stepNumber), m_options.seed))));
+        if (examples.empty())
+            continue; // an epoch's short last batch left this rank none
+        // The negatives of (step, micro-batch, row) depend on nothing else: exact on resume,
+        // and the same whichever rank holds the row.
+        auto rngs = negatives::rowGenerators(
+            fnv1a64(static_cast<std::uint64_t>(micro),
+                    fnv1a64(static_cast<std::uint64_t>(stepNumber), m_options.seed)),
+            firstRows[static_cast<std::size_t>(micro)], examples.size());
         negatives::SampleRequest request;
         request.batch = examples;
         request.counts.assign(examples.size(), m_options.k - 1);
         request.reference = m_reference.get();
         request.eosId = m_options.eosId;
-        request.rng = &rng;
+        request.rngs = rngs;
         auto sampled = m_sampler->sample(request);
         m_sampler->observe(examples);
         for (std::size_t s = 0; s < negatives::kStrategyCount; ++s)
@@ -201,7 +233,8 @@ CpoTrainer::StepOutcome CpoTrainer::trainStep()
         const auto perExample =
             contrastiveLoss(rewards, beta, m_options.ranking ? ranked->order : torch::Tensor());
         auto loss = perExample.sum() / totalExamples;
-        const auto y1Tokens = policy.mask.view({B, K, -1}).select(1, 0).sum();
+        // y1's tokens in the whole micro-batch (every rank's slice).
+        const double y1Tokens = groundTruthTokensOf[static_cast<std::size_t>(micro)];
         const auto y1Nll = -policySums.select(1, 0).sum();
         if (m_options.lambdaMle > 0.0)
             loss = loss + m_options.lambdaMle * y1Nll / (y1Tokens * static_cast<double>(
@@ -209,15 +242,16 @@ CpoTrainer::StepOutcome CpoTrainer::trainStep()
         if (m_lossTransform)
             loss = m_lossTransform(stepNumber, loss);
         const double value = loss.item<double>();
-        if (!std::isfinite(value))
-            return refuse(fmt::format("the loss is {} (micro-batch {} of {})",
-                                      describeNonFinite(value), micro + 1,
-                                      m_options.gradAccumulation));
+        if (!std::isfinite(value)) {
+            failure = fmt::format("the loss is {} (micro-batch {} of {})",
+                                  describeNonFinite(value), micro + 1,
+                                  m_options.gradAccumulation);
+            break;
+        }
         loss.backward();
 
         contrastiveTotal += perExample.sum().item<double>();
         nllTotal += y1Nll.item<double>();
-        groundTruthTokens += y1Tokens.item<double>();
         for (const auto& prompt : candidates.prompts)
             policyTokens += static_cast<std::int64_t>(prompt.size());
         for (const auto& c : candidates.continuations)
@@ -276,6 +310,28 @@ CpoTrainer::StepOutcome CpoTrainer::trainStep()
         }
     }
 
+    auto totals = scoreTotals(scores);
+    if (m_collective) {
+        // Every rank takes part even after a non-finite loss, so all refuse the step together;
+        // the metrics' sums travel with the gradients.
+        std::vector<double> scalars{failure.empty() ? 0.0 : 1.0, contrastiveTotal, nllTotal,
+                                    static_cast<double>(policyTokens)};
+        for (const auto redraws : metrics.strategies)
+            scalars.push_back(static_cast<double>(redraws.redraws));
+        scalars.insert(scalars.end(), totals.begin(), totals.end());
+        allReduceGradients(*m_collective, m_policy->parameters(), scalars);
+        if (failure.empty() && scalars[0] > 0.0)
+            failure = "the loss is not finite on another rank";
+        contrastiveTotal = scalars[1];
+        nllTotal = scalars[2];
+        policyTokens = static_cast<std::int64_t>(scalars[3]);
+        for (std::size_t s = 0; s < negatives::kStrategyCount; ++s)
+            metrics.strategies[s].redraws = static_cast<std::int64_t>(scalars[4 + s]);
+        totals.assign(scalars.begin() + 4 + negatives::kStrategyCount, scalars.end());
+    }
+    if (!failure.empty())
+        return refuse(failure);
+
     std::vector<torch::Tensor> norms;
     for (const auto& p : m_policy->parameters())
         if (p.grad().defined())
@@ -296,7 +352,7 @@ CpoTrainer::StepOutcome CpoTrainer::trainStep()
     metrics.contrastiveLoss = contrastiveTotal / totalExamples;
     metrics.nll = groundTruthTokens > 0.0 ? nllTotal / groundTruthTokens : 0.0;
     metrics.loss = metrics.contrastiveLoss + m_options.lambdaMle * metrics.nll;
-    summarise(scores, metrics);
+    summariseTotals(totals, metrics);
     metrics.gradNorm = gradNorm;
     metrics.lr = lr;
     metrics.stepSeconds = secondsSince(start);
@@ -340,7 +396,9 @@ CpoResult CpoTrainer::run()
         if (done.samples)
             emit(*done.samples);
     };
-    hooks.validate = [this] {
+    hooks.validate = [this]() -> std::optional<ValidationMetrics> {
+        if (m_collective && m_collective->rank() != 0)
+            return std::nullopt; // rank 0 reports it
         return validationAt(*m_policy, m_validation, m_options.batchSize,
                             m_options.evalExamples, m_step);
     };
@@ -349,6 +407,12 @@ CpoResult CpoTrainer::run()
     hooks.failed = [this](const std::string& message) {
         emit(HealthAlert{m_step + 1, HealthKind::NonFiniteLoss, message});
     };
+    if (m_collective) {
+        hooks.agree = [this](ControlAction action) {
+            return agreeOnAction(*m_collective, action);
+        };
+        broadcastModel(*m_collective, *m_policy); // a resumed rank starts from rank 0's too
+    }
 
     m_policy->train();
     const auto end = runPhaseLoop({"CPO", m_options.steps, m_options.evalEvery,

@@ -3,6 +3,7 @@
 #include "data/examples.h"
 #include "model/causal_lm.h"
 #include "train/batching.h"
+#include "train/collective.h"
 #include "train/cpo/cpo_events.h"
 #include "train/cpo/cpo_options.h"
 #include "train/cpo/health_monitor.h"
@@ -56,6 +57,12 @@ public:
     // Asked between steps (stop, cancel, pause); may be steered from other threads.
     void setControl(RunControl* control) { m_control = control; }
     void setLossTransform(LossTransform transform) { m_lossTransform = std::move(transform); }
+    // Data-parallel training (train/data_parallel.h): this rank samples negatives, scores
+    // π_ref and trains on its slice of every batch (BN draws from the slice), gradients and
+    // metrics are summed over the ranks, and only rank 0 validates and writes checkpoints.
+    // Throws cpo::Error when the batch cannot give every rank an example. Null: one process.
+    // Before resume(), which replays this rank's slices into the sampler's memory.
+    void setCollective(Collective* collective);
     // Held-out examples for the validation loss of π_θ (none: no validation).
     void setValidation(std::span<const data::TokenizedExample> validation)
     {
@@ -101,6 +108,7 @@ private:
     CpoEventCallback m_onEvent;
     RunControl* m_control = nullptr;
     LossTransform m_lossTransform;
+    Collective* m_collective = nullptr;
 };
 
 } // namespace cpo::train

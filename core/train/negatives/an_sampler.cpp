@@ -42,7 +42,7 @@ SampleResult AnSampler::sample(const SampleRequest& request)
         options.sampling = m_options.sampling;
         options.maxNewTokens = longest;
         options.eosId = request.eosId;
-        options.seed = (*request.rng)();
+        options.seed = request.rngs[0]();
         const auto generated = eval::generate(*request.reference, prompts, options);
 
         std::vector<Slot> again;
@@ -66,7 +66,7 @@ SampleResult AnSampler::sample(const SampleRequest& request)
                 }
                 // Still y1: cut it (strictly shorter, so it differs) and end it with EOS.
                 // Its reference log-probs are then no longer all known: scoring computes them.
-                const auto cut = y1.size() < 2 ? 0 : uniformIndex(*request.rng, y1.size() - 1);
+                const auto cut = y1.size() < 2 ? 0 : uniformIndex(request.rngs[slot.example], y1.size() - 1);
                 negative.tokens.resize(cut);
                 negative.tokens.push_back(request.eosId);
                 if (negative.tokens == y1) // y1 = [EOS]: only a non-EOS token differs

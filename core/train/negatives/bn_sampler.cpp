@@ -45,11 +45,11 @@ SampleResult BnSampler::sample(const SampleRequest& request)
         for (std::size_t n = 0; n < wanted; ++n) {
             const Tokens* chosen = nullptr;
             if (n < pool.size()) {
-                const auto pick = n + uniformIndex(*request.rng, pool.size() - n);
+                const auto pick = n + uniformIndex(request.rngs[i], pool.size() - n);
                 std::swap(pool[n], pool[pick]);
                 chosen = pool[n];
             } else {
-                chosen = pool[uniformIndex(*request.rng, pool.size())];
+                chosen = pool[uniformIndex(request.rngs[i], pool.size())];
             }
             result.negatives[i].push_back({*chosen, Strategy::Bn, {}});
         }

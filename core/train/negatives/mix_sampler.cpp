@@ -42,11 +42,11 @@ SampleResult MixSampler::sample(const SampleRequest& request)
     for (auto& c : counts)
         c.assign(rows, 0);
     for (std::size_t i = 0; i < rows; ++i) {
-        const double offset = m_stratified ? uniformUnit(*request.rng) : 0.0;
+        const double offset = m_stratified ? uniformUnit(request.rngs[i]) : 0.0;
         for (std::int64_t n = 0; n < request.counts[i]; ++n) {
             const double u = m_stratified ? (offset + static_cast<double>(n)) /
                                                 static_cast<double>(request.counts[i])
-                                          : uniformUnit(*request.rng);
+                                          : uniformUnit(request.rngs[i]);
             std::size_t chosen = kStrategyCount - 1;
             while (m_cumulative[chosen] < 0.0) // the last strategy that has a weight
                 --chosen;

@@ -32,8 +32,6 @@ SampleResult MnSampler::sample(const SampleRequest& request)
     result.negatives.resize(rows);
     const ReferencePass pass = runReferencePass(*request.reference, request.batch);
     result.groundTruthReferenceLogProbs = pass.groundTruth;
-    // One generator seeded from the sampler's stream: the draws are reproducible on any device.
-    auto generator = at::detail::createCPUGenerator(request.rng->operator()());
     const auto logProbs = pass.logProbs.to(torch::kCPU);
     for (std::size_t i = 0; i < rows; ++i) {
         const Tokens& y1 = request.batch[i].continuation;
@@ -43,13 +41,16 @@ SampleResult MnSampler::sample(const SampleRequest& request)
         if (request.counts[i] > 0 && eligible < 1)
             throw Error("MN needs a continuation with at least one token before its EOS");
         const auto replaced = mnReplacements(m_fraction, eligible);
+        // A generator seeded from the row's stream: reproducible on any device, and the
+        // same whichever rows share the batch.
+        auto generator = at::detail::createCPUGenerator(request.rngs[i]());
         std::vector<std::int64_t> positions(static_cast<std::size_t>(eligible));
         for (std::int64_t n = 0; n < request.counts[i]; ++n) {
             std::iota(positions.begin(), positions.end(), std::int64_t{0});
             std::vector<std::int64_t> picked;
             for (std::int64_t p = 0; p < replaced; ++p) { // partial Fisher-Yates
                 const auto j = static_cast<std::size_t>(p) +
-                               uniformIndex(*request.rng, positions.size() -
+                               uniformIndex(request.rngs[i], positions.size() -
                                                               static_cast<std::size_t>(p));
                 std::swap(positions[static_cast<std::size_t>(p)], positions[j]);
                 picked.push_back(positions[static_cast<std::size_t>(p)]);

@@ -32,12 +32,19 @@ using Rng = std::mt19937_64;
 std::uint64_t uniformIndex(Rng& rng, std::uint64_t n); // uniform in [0, n), n > 0
 double uniformUnit(Rng& rng);                           // uniform in [0, 1)
 
+// One generator per example, rows [firstRow, firstRow + rows) of a batch whose streams come
+// from `streamSeed`: row r's is a pure function of the seed and r, so a data-parallel rank that
+// holds rows 4..7 draws for them exactly what one process holding the whole batch draws.
+std::vector<Rng> rowGenerators(std::uint64_t streamSeed, std::size_t firstRow, std::size_t rows);
+
 struct SampleRequest {
     std::span<const data::TokenizedExample> batch;
     std::vector<std::int64_t> counts;    // negatives wanted for each example of the batch
     model::CausalLMImpl* reference = nullptr; // π_ref: frozen, eval mode
     tokenize::TokenId eosId = 0;
-    Rng* rng = nullptr;
+    // One per example: row i draws only from rngs[i] (rowGenerators), so its negatives do
+    // not depend on the other rows. AN's batched generation takes its seed from rngs[0].
+    std::span<Rng> rngs;
 };
 
 struct SampleResult {

@@ -21,7 +21,7 @@ SampleResult TnSampler::sample(const SampleRequest& request)
         const Tokens& y1 = request.batch[i].continuation;
         const auto& truth = pass.groundTruth[i];
         for (std::int64_t n = 0; n < request.counts[i]; ++n) {
-            const auto cut = static_cast<std::size_t>(uniformIndex(*request.rng, y1.size() - 1));
+            const auto cut = static_cast<std::size_t>(uniformIndex(request.rngs[i], y1.size() - 1));
             Negative negative;
             negative.strategy = Strategy::Tn;
             negative.tokens.assign(y1.begin(), y1.begin() + static_cast<long>(cut));
