@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages CPO Studio builds and runs with, skipping those already
 # installed (so it is quick the second time). Runs apt-get as root, or through sudo.
-# --fuzz adds clang and libFuzzer for the `fuzz` preset (README "Fuzzing"); the default build
-# does not need them.
+# --fuzz adds clang and libFuzzer for the `fuzz` preset (README "Fuzzing"); --screenshots adds
+# the virtual X server, input tool and ImageMagick scripts/screenshots.sh drives the app with.
+# The default build needs neither.
 set -euo pipefail
 
 packages=(
@@ -19,7 +20,8 @@ packages=(
 for argument in "$@"; do
   case "$argument" in
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;; # clang++-14, libFuzzer, ASan, UBSan
-    *) echo "usage: $0 [--fuzz]" >&2; exit 2 ;;
+    --screenshots) packages+=(xvfb xdotool imagemagick) ;; # Xvfb, xdotool, import
+    *) echo "usage: $0 [--fuzz] [--screenshots]" >&2; exit 2 ;;
   esac
 done
 

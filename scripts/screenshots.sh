@@ -14,7 +14,7 @@
 # throwaway folder or in --demo-dir DIR, which a later call reuses (DIR/runs.sqlite); --store
 # FILE takes a run store already made that way instead. The views get a copy of that store.
 #
-# Needs xvfb, xdotool and imagemagick (sudo apt-get install xvfb xdotool imagemagick) and a
+# Needs xvfb, xdotool and imagemagick (scripts/install-deps.sh --screenshots) and a
 # built app (cmake --build --preset release --target cpo-studio).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,7 +41,8 @@ while [ $# -gt 0 ]; do
 done
 for tool in Xvfb xdotool import; do
   if ! command -v "$tool" >/dev/null; then
-    echo "screenshots.sh: $tool is missing: sudo apt-get install xvfb xdotool imagemagick" >&2
+    echo "screenshots.sh: $tool is missing: scripts/install-deps.sh --screenshots" \
+         "(xvfb, xdotool, imagemagick)" >&2
     exit 1
   fi
 done

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "queued_call.h"
+
 #include <QtCore/QObject>
 #include <QtCore/QThread>
 
@@ -30,19 +32,19 @@ public:
     template <typename Work>
     void post(Work&& work)
     {
-        QMetaObject::invokeMethod(m_context, std::forward<Work>(work), Qt::QueuedConnection);
+        m_context->post(std::forward<Work>(work));
     }
     // Runs `work` on the thread and waits for it (teardown of what lives there).
     template <typename Work>
     void runAndWait(Work&& work)
     {
-        QMetaObject::invokeMethod(m_context, std::forward<Work>(work),
-                                  Qt::BlockingQueuedConnection);
+        m_context->postAndWait(std::forward<Work>(work));
     }
 
 private:
     QThread m_thread;
-    QObject* m_context = new QObject; // lives on m_thread; deleted when it finishes
+    // Lives on m_thread; deleted when it finishes. Its queued calls are visible to TSan.
+    QueuedCallReceiver* m_context = new QueuedCallReceiver;
 };
 
 } // namespace cpo::ui

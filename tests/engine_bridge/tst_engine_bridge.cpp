@@ -8,12 +8,16 @@
 #include "engine/experiment.h"
 #include "engine/run_host.h"
 #include "engine_bridge.h"
+#include "queued_call.h"
 #include "store/run_store.h"
 #include "test_env.h"
 
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
+
+#include <tuple>
+#include <type_traits>
 
 using cpo::ui::DashboardView;
 using cpo::ui::EngineBridge;
@@ -57,6 +61,51 @@ int graphPoints(DashboardView& view, std::int64_t run, const QString& key)
     return curve ? curve->raw->data()->size() : 0;
 }
 
+// The bridge emits on its own and the engine's threads; the GUI receives its signals queued.
+// Qt 6.4's QSignalSpy records through a direct connection, without a lock: a spy on the
+// bridge itself would append on those threads while the test reads it (ThreadSanitizer's
+// report). The spies watch this relay instead, which re-emits each signal on the test's
+// thread through a QueuedCallReceiver, so a ThreadSanitizer build sees the hand-over too.
+class GuiSide : public QObject {
+    Q_OBJECT
+
+public:
+    explicit GuiSide(EngineBridge& bridge)
+    {
+        relay(bridge, &EngineBridge::runStarted, &GuiSide::runStarted);
+        relay(bridge, &EngineBridge::runEvent, &GuiSide::runEvent);
+        relay(bridge, &EngineBridge::pointsArrived, &GuiSide::pointsArrived);
+        relay(bridge, &EngineBridge::pauseChanged, &GuiSide::pauseChanged);
+        relay(bridge, &EngineBridge::runFinished, &GuiSide::runFinished);
+        relay(bridge, &EngineBridge::failed, &GuiSide::failed);
+    }
+
+Q_SIGNALS:
+    void runStarted(qint64 runId);
+    void runEvent(qint64 runId, const cpo::engine::RunEvent& event);
+    void pointsArrived(qint64 runId, const std::vector<cpo::ui::SeriesPoint>& points);
+    void pauseChanged(qint64 runId, bool paused);
+    void runFinished(qint64 runId, const cpo::engine::RunSummary& summary);
+    void failed(const QString& message);
+
+private:
+    template <typename... Args>
+    void relay(EngineBridge& bridge, void (EngineBridge::*from)(Args...),
+               void (GuiSide::*to)(Args...))
+    {
+        const auto onEmittingThread = [this, to](Args... args) {
+            // The values are copied on the emitting thread and handed over queued.
+            auto values = std::make_tuple(std::decay_t<Args>(args)...);
+            m_receiver.post([this, to, values = std::move(values)] {
+                std::apply([this, to](const auto&... value) { (this->*to)(value...); }, values);
+            });
+        };
+        connect(&bridge, from, this, onEmittingThread, Qt::DirectConnection);
+    }
+
+    cpo::ui::QueuedCallReceiver m_receiver; // on the test's thread
+};
+
 } // namespace
 
 class TestEngineBridge : public QObject {
@@ -69,14 +118,15 @@ private Q_SLOTS:
         const QString db = dir.filePath(QStringLiteral("runs.sqlite"));
         DashboardView view;
         EngineBridge bridge(db);
-        connect(&bridge, &EngineBridge::pointsArrived, &view,
+        GuiSide gui(bridge);
+        connect(&gui, &GuiSide::pointsArrived, &view,
                 [&view](qint64 run, const std::vector<cpo::ui::SeriesPoint>& points) {
                     for (const auto& p : points)
                         view.appendPoints(run, p.key, {&p.step, 1}, {&p.value, 1});
                 });
-        QSignalSpy started(&bridge, &EngineBridge::runStarted);
-        QSignalSpy finished(&bridge, &EngineBridge::runFinished);
-        QSignalSpy failed(&bridge, &EngineBridge::failed);
+        QSignalSpy started(&gui, &GuiSide::runStarted);
+        QSignalSpy finished(&gui, &GuiSide::runFinished);
+        QSignalSpy failed(&gui, &GuiSide::failed);
         bridge.start(tinyDemo(dir.filePath(QStringLiteral("run")), 3));
         QVERIFY(finished.wait(240000));
         QCOMPARE(failed.count(), 0);
@@ -101,10 +151,11 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString db = dir.filePath(QStringLiteral("runs.sqlite"));
         EngineBridge bridge(db);
-        QSignalSpy started(&bridge, &EngineBridge::runStarted);
-        QSignalSpy paused(&bridge, &EngineBridge::pauseChanged);
-        QSignalSpy finished(&bridge, &EngineBridge::runFinished);
-        QSignalSpy events(&bridge, &EngineBridge::runEvent);
+        GuiSide gui(bridge);
+        QSignalSpy started(&gui, &GuiSide::runStarted);
+        QSignalSpy paused(&gui, &GuiSide::pauseChanged);
+        QSignalSpy finished(&gui, &GuiSide::runFinished);
+        QSignalSpy events(&gui, &GuiSide::runEvent);
         bridge.start(tinyDemo(dir.filePath(QStringLiteral("run")), 2000));
         QVERIFY(started.wait(60000));
         bridge.pause();
