@@ -55,9 +55,10 @@ QAction* MainWindow::makeAction(Action which, const QString& text, const QKeySeq
     auto* action = new QAction(text, this);
     action->setShortcut(shortcut);
     action->setStatusTip(tip);
-    action->setToolTip(QStringLiteral("%1 (%2)").arg(
-        QString(text).remove(QLatin1Char('&')).remove(QStringLiteral("…")),
-        shortcut.toString(QKeySequence::NativeText)));
+    const QString plain = QString(text).remove(QLatin1Char('&')).remove(QStringLiteral("…"));
+    action->setToolTip(shortcut.isEmpty() ? plain
+                                          : QStringLiteral("%1 (%2)").arg(
+                                                plain, shortcut.toString(QKeySequence::NativeText)));
     m_actions.insert(which, action);
     return action;
 }
@@ -75,6 +76,13 @@ void MainWindow::buildMenus()
     file->addAction(makeAction(Action::SaveExperimentAs, tr("Save Experiment &As…"),
                                QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S),
                                tr("Save the experiment to a new file")));
+    file->addSeparator();
+    file->addAction(makeAction(Action::FollowRemoteRun, tr("&Follow Remote Run…"), {},
+                               tr("Mirror a run training on another machine (through ssh) "
+                                  "and watch it live")));
+    file->addAction(makeAction(Action::StopFollowing, tr("S&top Following"), {},
+                               tr("Stop mirroring the remote run (it goes on training there)")));
+    m_actions.value(Action::StopFollowing)->setEnabled(false);
     file->addSeparator();
     auto* quit = makeAction(Action::Quit, tr("&Quit"), QKeySequence(Qt::CTRL | Qt::Key_Q),
                             tr("Close CPO Studio"));
