@@ -55,10 +55,9 @@ QAction* MainWindow::makeAction(Action which, const QString& text, const QKeySeq
     auto* action = new QAction(text, this);
     action->setShortcut(shortcut);
     action->setStatusTip(tip);
-    const QString plain = QString(text).remove(QLatin1Char('&')).remove(QStringLiteral("…"));
-    action->setToolTip(shortcut.isEmpty() ? plain
-                                          : QStringLiteral("%1 (%2)").arg(
-                                                plain, shortcut.toString(QKeySequence::NativeText)));
+    action->setToolTip(QStringLiteral("%1 (%2)").arg(
+        QString(text).remove(QLatin1Char('&')).remove(QStringLiteral("…")),
+        shortcut.toString(QKeySequence::NativeText)));
     m_actions.insert(which, action);
     return action;
 }
@@ -77,10 +76,12 @@ void MainWindow::buildMenus()
                                QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S),
                                tr("Save the experiment to a new file")));
     file->addSeparator();
-    file->addAction(makeAction(Action::FollowRemoteRun, tr("&Follow Remote Run…"), {},
+    file->addAction(makeAction(Action::FollowRemoteRun, tr("&Follow Remote Run…"),
+                               QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
                                tr("Mirror a run training on another machine (through ssh) "
                                   "and watch it live")));
-    file->addAction(makeAction(Action::StopFollowing, tr("S&top Following"), {},
+    file->addAction(makeAction(Action::StopFollowing, tr("S&top Following"),
+                               QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T),
                                tr("Stop mirroring the remote run (it goes on training there)")));
     m_actions.value(Action::StopFollowing)->setEnabled(false);
     file->addSeparator();

@@ -38,7 +38,7 @@ RemoteFollowController::RemoteFollowController(QWidget* window, QAction* follow,
                                            : tr("Remote run %1 ended").arg(localRunId));
                     return;
                 }
-                Q_EMIT message(tr("Following the remote run failed"));
+                Q_EMIT message(tr("Following the remote run failed: %1").arg(error));
                 // Not modal: the window goes on (the mirror so far stays in the store).
                 auto* box = new QMessageBox(QMessageBox::Warning, tr("Follow Remote Run"),
                                             error, QMessageBox::Ok, m_window);

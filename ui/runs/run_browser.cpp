@@ -155,9 +155,10 @@ void RunBrowser::showContextMenu(const QPoint& position)
 
     QMenu menu(this);
     menu.addAction(tr("Open"), this, [this, id] { Q_EMIT openRequested(id); });
+    // A mirror's events do not carry its experiment: there is no setup to clone.
     menu.addAction(tr("Clone setup"), this, [this, id] {
         toWorker([id](RunCatalogWorker* worker) { worker->fetchExperiment(id); });
-    });
+    })->setEnabled(!run.remote);
     menu.addAction(tr("Resume"), this, [this, id] { Q_EMIT resumeRequested(id); })
         ->setEnabled(resumable);
     menu.addAction(tr("Export metrics…"), this, [this, id, name] { exportRun(id, name); });
