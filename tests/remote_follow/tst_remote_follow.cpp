@@ -76,6 +76,7 @@ private Q_SLOTS:
     void commandRefusesWhatARemoteShellWouldInterpret();
     void mirrorsARunRowForRowThroughCpoRunsFollow();
     void reconnectContinuesWithoutDuplicates();
+    void resumedRemoteRunReplacesTheStepsItRedid();
     void failingCommandQuotesItsStandardError();
     void missingProgramIsNamed();
     void malformedLineIsNamedByNumber();
@@ -269,6 +270,36 @@ void TestRemoteFollow::reconnectContinuesWithoutDuplicates()
     QCOMPARE(mirror.listRuns().size(), std::size_t(1));
     store::RunStore from(m_source.toStdString(), store::OpenMode::ReadOnly);
     QCOMPARE(mirror.readSeries(1, "mle/loss").steps, from.readSeries(1, "mle/loss").steps);
+}
+
+void TestRemoteFollow::resumedRemoteRunReplacesTheStepsItRedid()
+{
+    // The remote run was killed after step 3 and resumed from its checkpoint at step 2: its
+    // log goes on with the phase started again and step 3 done again (another loss).
+    const auto step = [](std::int64_t n, double loss) {
+        return engine::RunEvent(train::StepMetrics{n, loss, 1e-3, 1.0, 100.0, 0.1, 0.1 * n});
+    };
+    const std::vector<engine::RunEvent> events{
+        engine::PhaseStarted{"mle", 4}, step(1, 4.0), step(2, 3.0), step(3, 2.0),
+        engine::PhaseStarted{"mle", 4}, step(3, 2.5), step(4, 1.5),
+        engine::RunFinished{}};
+    const QString lines = m_dir.filePath(QStringLiteral("resumed.jsonl"));
+    QFile file(lines);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        auto line = engine::eventToJson(events[i]);
+        line["seq"] = i + 1;
+        file.write(QByteArray::fromStdString(line.dump() + "\n"));
+    }
+    file.close();
+    const QString db = m_dir.filePath(QStringLiteral("resumed.sqlite"));
+    const auto followed = follow(db, m_origin, "cat " + lines.toStdString());
+    QVERIFY2(followed.error.empty(), followed.error.c_str());
+    QCOMPARE(followed.events.size(), events.size());
+    store::RunStore mirror(db.toStdString(), store::OpenMode::ReadOnly);
+    const auto loss = mirror.readSeries(followed.result.localRunId, "mle/loss");
+    QCOMPARE(loss.steps, (std::vector<std::int64_t>{1, 2, 3, 4}));
+    QCOMPARE(loss.values, (std::vector<double>{4.0, 3.0, 2.5, 1.5}));
 }
 
 void TestRemoteFollow::failingCommandQuotesItsStandardError()
