@@ -76,6 +76,15 @@ void MainWindow::buildMenus()
                                QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S),
                                tr("Save the experiment to a new file")));
     file->addSeparator();
+    file->addAction(makeAction(Action::FollowRemoteRun, tr("&Follow Remote Run…"),
+                               QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
+                               tr("Mirror a run training on another machine (through ssh) "
+                                  "and watch it live")));
+    file->addAction(makeAction(Action::StopFollowing, tr("S&top Following"),
+                               QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T),
+                               tr("Stop mirroring the remote run (it goes on training there)")));
+    m_actions.value(Action::StopFollowing)->setEnabled(false);
+    file->addSeparator();
     auto* quit = makeAction(Action::Quit, tr("&Quit"), QKeySequence(Qt::CTRL | Qt::Key_Q),
                             tr("Close CPO Studio"));
     quit->setMenuRole(QAction::QuitRole);

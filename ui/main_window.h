@@ -28,6 +28,8 @@ public:
         OpenExperiment,
         SaveExperiment,
         SaveExperimentAs,
+        FollowRemoteRun,
+        StopFollowing,
         Quit,
         StartRun,
         PauseResumeRun,

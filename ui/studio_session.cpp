@@ -15,6 +15,7 @@
 #include "log_relay.h"
 #include "log_view.h"
 #include "playground_view.h"
+#include "remote/remote_follow_controller.h"
 #include "runs/run_browser.h"
 #include "runs/run_table_model.h"
 #include "setup/experiment_form.h"
@@ -66,6 +67,7 @@ StudioSession::StudioSession(MainWindow& window, const StudioArguments& argument
     wireForm();
     wireRunControl();
     wireBrowser();
+    wireRemoteFollow(database);
     buildInspector(database);
     buildJudging(database);
     buildAlpha(database);
@@ -384,6 +386,29 @@ void StudioSession::wireBrowser()
                 if (m_latestStored == runId)
                     appendNewPoints(runId, key, steps, values);
             });
+}
+
+void StudioSession::wireRemoteFollow(const QString& database)
+{
+    using Action = MainWindow::Action;
+    auto* remote = new RemoteFollowController(&m_window, m_window.action(Action::FollowRemoteRun),
+                                              m_window.action(Action::StopFollowing), database);
+    connect(remote, &RemoteFollowController::message, this, &StudioSession::say);
+    connect(remote, &RemoteFollowController::mirrorOpened, this, [this](qint64 localRunId) {
+        m_followedRun = localRunId;
+        selectFollowedRun();
+        m_runsDock->raise();
+        m_dashboardDock->raise();
+    });
+    connect(m_browser, &RunBrowser::runsUpdated, this, &StudioSession::selectFollowedRun);
+}
+
+void StudioSession::selectFollowedRun()
+{
+    if (!m_followedRun || m_browser->model()->rowOf(*m_followedRun) < 0)
+        return;
+    m_browser->selectRuns({*m_followedRun});
+    m_followedRun.reset();
 }
 
 void StudioSession::openArguments()

@@ -54,6 +54,10 @@ private:
     void wireForm();
     void wireRunControl();
     void wireBrowser();
+    void wireRemoteFollow(const QString& database);
+    // Selects the run a remote follow mirrors into once the browser lists it: the dashboard
+    // then draws it live from the store.
+    void selectFollowedRun();
     void buildInspector(const QString& database);
     void buildJudging(const QString& database);
     void buildAlpha(const QString& database);
@@ -112,6 +116,7 @@ private:
     std::optional<std::int64_t> m_latestStored; // shown at start-up until a run or a selection
     QString m_latestStoredName;
     bool m_abandonedChecked = false;
+    std::optional<std::int64_t> m_followedRun; // to select once the browser lists it
 };
 
 } // namespace cpo::ui

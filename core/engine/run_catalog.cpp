@@ -102,6 +102,7 @@ struct RunCatalog::Impl {
         entry.configHash = run.configHash;
         entry.parentRunId = run.parentRunId;
         entry.error = run.error;
+        entry.remote = run.remote;
         return entry;
     }
 

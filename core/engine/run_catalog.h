@@ -37,6 +37,8 @@ struct RunListEntry {
     std::string configHash;
     std::optional<std::int64_t> parentRunId;
     std::string error; // why it failed; empty otherwise
+    // A mirror of a run on another machine: read-only (no resume), only deletable.
+    std::optional<store::RemoteOrigin> remote;
 };
 
 // A series' extent, for tables that list a run's series without reading them whole.

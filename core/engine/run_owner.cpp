@@ -39,6 +39,8 @@ bool isOwnedByLiveProcess(const store::RunRecord& run)
 
 bool isAbandoned(const store::RunRecord& run)
 {
+    if (run.remote)
+        return false; // its process is on the other machine; this one only mirrors it
     const bool claimed = run.status == store::RunStatus::Running ||
                          run.status == store::RunStatus::Paused;
     return claimed && !isOwnedByLiveProcess(run);

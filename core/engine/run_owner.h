@@ -21,7 +21,7 @@ std::string hostName(); // this machine's, as runs record their owner's
 bool isOwnedByLiveProcess(const store::RunRecord& run);
 
 // Left `running` or `paused` by a process that no longer exists (killed, crashed, machine
-// rebooted): `cpo runs resume` can take it over.
+// rebooted): `cpo runs resume` can take it over. Never a mirror of a remote run (read-only).
 bool isAbandoned(const store::RunRecord& run);
 
 } // namespace cpo::engine

@@ -14,12 +14,6 @@
 namespace cpo::engine {
 namespace {
 
-double unixSeconds()
-{
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 store::RunRecord newRunRecord(const ExperimentConfig& config, const std::filesystem::path& runDir)
 {
     store::RunRecord run;
@@ -36,21 +30,6 @@ store::RunRecord newRunRecord(const ExperimentConfig& config, const std::filesys
     return run;
 }
 
-store::RunStatus statusOf(RunOutcome outcome)
-{
-    switch (outcome) {
-    case RunOutcome::Finished:
-        return store::RunStatus::Finished;
-    case RunOutcome::Stopped:
-        return store::RunStatus::Stopped;
-    case RunOutcome::Cancelled:
-        return store::RunStatus::Cancelled;
-    case RunOutcome::Failed:
-        break;
-    }
-    return store::RunStatus::Failed;
-}
-
 } // namespace
 
 std::int64_t createRunRow(store::RunStore& store, const ExperimentConfig& config,
@@ -60,7 +39,7 @@ std::int64_t createRunRow(store::RunStore& store, const ExperimentConfig& config
 }
 
 RunRecorder::RunRecorder(store::RunStore& store, std::int64_t runId)
-    : m_store(store), m_runId(runId), m_metrics(store, m_runId),
+    : m_store(store), m_runId(runId), m_rows(store, runId),
       m_nextSeq(store.lastEventSeq(runId) + 1), m_lastHeartbeat(std::chrono::steady_clock::now())
 {
     m_store.updateRunStatus(m_runId, store::RunStatus::Running);
@@ -74,11 +53,6 @@ void RunRecorder::heartbeatIfDue()
         return;
     m_store.heartbeat(m_runId);
     m_lastHeartbeat = now;
-}
-
-void RunRecorder::metric(const std::string& key, std::int64_t step, double value)
-{
-    m_metrics.append({m_phase, step, m_phase + "/" + key, value, unixSeconds()});
 }
 
 void RunRecorder::logEvent(const RunEvent& event)
@@ -106,84 +80,27 @@ void RunRecorder::flushEvents()
 void RunRecorder::record(const RunEvent& event)
 {
     logEvent(event);
+    m_rows.write(event);
     std::visit(
         [this](const auto& e) {
             using T = std::decay_t<decltype(e)>;
-            if constexpr (std::is_same_v<T, PhaseStarted>) {
-                m_phase = e.phase;
-            } else if constexpr (std::is_same_v<T, train::StepMetrics>) {
+            if constexpr (std::is_same_v<T, train::StepMetrics> ||
+                          std::is_same_v<T, train::CpoStepMetrics>) {
                 heartbeatIfDue();
-                metric("loss", e.step, e.loss);
-                metric("lr", e.step, e.lr);
-                metric("grad_norm", e.step, e.gradNorm);
-                metric("tokens_per_s", e.step, e.tokensPerSecond);
-            } else if constexpr (std::is_same_v<T, train::CpoStepMetrics>) {
-                heartbeatIfDue();
-                recordCpoStep(e);
             } else if constexpr (std::is_same_v<T, PauseChanged>) {
-                m_metrics.flush();
+                m_rows.metrics().flush();
                 m_store.updateRunStatus(m_runId, e.paused ? store::RunStatus::Paused
                                                           : store::RunStatus::Running);
                 m_store.heartbeat(m_runId);
-            } else if constexpr (std::is_same_v<T, DecodedSampleSet>) {
-                recordSampleSet(e);
-            } else if constexpr (std::is_same_v<T, train::ValidationMetrics>) {
-                metric("val_loss", e.step, e.loss);
-                metric("val_perplexity", e.step, e.perplexity);
             } else if constexpr (std::is_same_v<T, train::CheckpointSaved>) {
-                m_metrics.flush(); // a checkpoint's metrics are on disk before its record
-                m_store.recordCheckpoint({0, m_runId, m_phase, e.step, e.path.string(),
+                m_rows.metrics().flush(); // a checkpoint's metrics are on disk before its record
+                m_store.recordCheckpoint({0, m_runId, m_rows.phase(), e.step, e.path.string(),
                                           model::recordedChecksum(e.path, "model.safetensors"),
                                           0});
                 m_store.heartbeat(m_runId);
-            } else if constexpr (std::is_same_v<T, Alert>) {
-                m_store.recordAlert({0, m_runId, m_phase, e.step, e.kind, e.message, 0});
             }
         },
         event);
-}
-
-void RunRecorder::recordCpoStep(const train::CpoStepMetrics& e)
-{
-    for (const auto& [key, value] : train::namedValues(e))
-        metric(std::string(key), e.step, value);
-    for (std::size_t i = 0; i < e.strategies.size(); ++i) {
-        const auto& strategy = e.strategies[i];
-        if (strategy.negatives == 0)
-            continue;
-        const std::string name(
-            train::negatives::toString(static_cast<train::negatives::Strategy>(i)));
-        metric(name + "/reward", e.step, strategy.reward);
-        metric(name + "/negatives", e.step, static_cast<double>(strategy.negatives));
-        metric(name + "/redraws", e.step, static_cast<double>(strategy.redraws));
-    }
-}
-
-void RunRecorder::recordSampleSet(const DecodedSampleSet& decoded)
-{
-    store::SampleSetRecord record;
-    record.runId = m_runId;
-    record.phase = m_phase;
-    record.step = decoded.set.step;
-    record.prompt = decoded.prompt;
-    for (std::size_t i = 0; i < decoded.set.candidates.size(); ++i) {
-        const auto& candidate = decoded.set.candidates[i];
-        store::CandidateRecord out;
-        out.idx = static_cast<int>(i);
-        out.role = candidate.strategy ? store::CandidateRole::Negative
-                                      : store::CandidateRole::GroundTruth;
-        if (candidate.strategy)
-            out.strategy = train::negatives::toString(*candidate.strategy);
-        out.text = decoded.candidates[i];
-        out.tokenIds.assign(candidate.tokens.begin(), candidate.tokens.end());
-        out.logpTheta = candidate.policyLogProbs;
-        out.logpRef = candidate.referenceLogProbs;
-        out.reward = candidate.reward;
-        out.similarity = candidate.similarity;
-        out.rank = static_cast<int>(candidate.rank);
-        record.candidates.push_back(std::move(out));
-    }
-    m_store.insertSampleSet(record);
 }
 
 void RunRecorder::finish(const RunSummary& summary)
@@ -193,12 +110,12 @@ void RunRecorder::finish(const RunSummary& summary)
     auto logger = log::get("run");
     std::string message = summary.outcome == RunOutcome::Finished ? "" : summary.message;
     try {
-        m_metrics.flush();
+        m_rows.metrics().flush();
     } catch (const std::exception& e) {
         const auto lost = fmt::format("{} metric points could not be stored: {}",
-                                      m_metrics.pending(), e.what());
+                                      m_rows.metrics().pending(), e.what());
         logger->error("run {}: {}", m_runId, lost);
-        m_metrics.discard();
+        m_rows.metrics().discard();
         message += (message.empty() ? "" : "; ") + lost;
     }
     // The log's last event is the outcome; it is written before the status, so a follower
@@ -211,7 +128,7 @@ void RunRecorder::finish(const RunSummary& summary)
         m_events.clear();
     }
     try {
-        m_store.updateRunStatus(m_runId, statusOf(summary.outcome), message);
+        m_store.updateRunStatus(m_runId, storedStatus(summary.outcome), message);
         m_store.clearOwner(m_runId);
     } catch (const std::exception& e) {
         logger->error("run {}: its outcome ({}) could not be recorded: {}; the run list shows "

@@ -1,8 +1,8 @@
 #pragma once
 
+#include "engine/event_rows.h"
 #include "engine/experiment.h"
 #include "engine/run_session.h"
-#include "store/metric_writer.h"
 #include "store/run_store.h"
 
 #include <chrono>
@@ -43,18 +43,14 @@ private:
     // second), anything else is written at once so a follower sees it without delay.
     void logEvent(const RunEvent& event);
     void flushEvents();
-    void metric(const std::string& key, std::int64_t step, double value);
-    void recordCpoStep(const train::CpoStepMetrics& metrics);
-    void recordSampleSet(const DecodedSampleSet& decoded);
     void heartbeatIfDue();
 
     store::RunStore& m_store;
     std::int64_t m_runId;
-    store::MetricWriter m_metrics;
+    EventRows m_rows; // metrics, sample sets, alerts
     std::vector<store::EventRecord> m_events; // not yet written
     std::int64_t m_nextSeq = 1;
     std::chrono::steady_clock::time_point m_oldestEvent;
-    std::string m_phase;
     std::chrono::steady_clock::time_point m_lastHeartbeat;
 };
 

@@ -34,6 +34,11 @@ std::string describeRun(const store::RunRecord& run)
 void requireResumable(const store::RunRecord& run)
 {
     const auto what = describeRun(run);
+    if (run.remote)
+        throw Error(what + " mirrors run " + std::to_string(run.remote->runId) + " of " +
+                    run.remote->host + " and is read-only here: resume it there (`cpo runs "
+                    "resume " + std::to_string(run.remote->runId) + "` on " +
+                    run.remote->host + ")");
     switch (run.status) {
     case store::RunStatus::Finished:
         throw Error(what + " has nothing left to run");

@@ -20,6 +20,16 @@ RunStatus statusFromName(std::string_view name);
 // Stopped, finished, failed and cancelled runs have a finished_at time.
 bool isTerminal(RunStatus status);
 
+// Where a mirrored run comes from: its id in the store `db` on `host` (db "" for that
+// machine's default store). A mirror is read-only: it cannot be resumed here.
+struct RemoteOrigin {
+    std::string host;
+    std::int64_t runId = 0;
+    std::string db;
+
+    friend bool operator==(const RemoteOrigin&, const RemoteOrigin&) = default;
+};
+
 struct RunRecord {
     std::int64_t id = 0;
     std::string name;
@@ -40,6 +50,7 @@ struct RunRecord {
     std::string runDir; // the run's folder (checkpoints, data); empty when not known
     std::int64_t createdAt = 0;
     std::optional<std::int64_t> finishedAt;
+    std::optional<RemoteOrigin> remote; // set for a run mirrored from another machine
 };
 
 // One scalar of a series. NaN (a diverged loss) is stored and read back as NaN; -0.0 reads

@@ -16,16 +16,22 @@ namespace {
 constexpr char kInsertRunSql[] =
     "INSERT INTO runs (name, status, experiment_json, config_hash, app_version, git_revision, "
     "machine_info, device_info, parent_run_id, tags, notes, owner_pid, owner_host, heartbeat, "
-    "error, created_at, finished_at, run_dir) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "error, created_at, finished_at, run_dir, remote_host, remote_run_id, remote_db) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr char kSelectRunsSql[] =
     "SELECT id, name, status, experiment_json, config_hash, app_version, git_revision, "
     "machine_info, device_info, parent_run_id, tags, notes, owner_pid, owner_host, heartbeat, "
-    "error, created_at, finished_at, run_dir FROM runs ORDER BY created_at DESC, id DESC";
+    "error, created_at, finished_at, run_dir, remote_host, remote_run_id, remote_db FROM runs "
+    "ORDER BY created_at DESC, id DESC";
 constexpr char kSelectRunSql[] =
     "SELECT id, name, status, experiment_json, config_hash, app_version, git_revision, "
     "machine_info, device_info, parent_run_id, tags, notes, owner_pid, owner_host, heartbeat, "
-    "error, created_at, finished_at, run_dir FROM runs WHERE id = ?";
+    "error, created_at, finished_at, run_dir, remote_host, remote_run_id, remote_db FROM runs "
+    "WHERE id = ?";
+// remote_db is compared as stored ('' when the remote machine's default store).
+constexpr char kSelectRemoteRunSql[] =
+    "SELECT id FROM runs WHERE remote_host = ? AND remote_run_id = ? AND remote_db = ? "
+    "ORDER BY id LIMIT 1";
 constexpr char kUpdateRunStatusSql[] =
     "UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE id = ?";
 constexpr char kUpdateRunOwnerSql[] =
@@ -76,6 +82,8 @@ RunRecord readRun(const Statement& row, const Database& db)
     run.createdAt = row.columnInt64(16);
     run.finishedAt = optionalInt64(row, 17);
     run.runDir = row.columnText(18);
+    if (const auto remoteRunId = optionalInt64(row, 20))
+        run.remote = RemoteOrigin{row.columnText(19), *remoteRunId, row.columnText(21)};
     return run;
 }
 
@@ -117,6 +125,14 @@ std::int64_t RunStore::createRun(const RunRecord& run)
     insert.bindInt64(16, stampOrNow(run.createdAt));
     bindOptional(insert, 17, run.finishedAt);
     bindTextOrNull(insert, 18, run.runDir);
+    if (run.remote) {
+        insert.bindText(19, run.remote->host);
+        insert.bindInt64(20, run.remote->runId);
+        insert.bindText(21, run.remote->db);
+    } else {
+        for (const int column : {19, 20, 21})
+            insert.bindNull(column);
+    }
     insert.run();
     return m_db.lastInsertRowId();
 }
@@ -194,6 +210,17 @@ std::optional<RunRecord> RunStore::getRun(std::int64_t runId)
     if (!select.step())
         return std::nullopt;
     return readRun(select, m_db);
+}
+
+std::optional<std::int64_t> RunStore::findRemoteRun(const RemoteOrigin& origin)
+{
+    Statement select(m_db, kSelectRemoteRunSql);
+    select.bindText(1, origin.host);
+    select.bindInt64(2, origin.runId);
+    select.bindText(3, origin.db);
+    if (!select.step())
+        return std::nullopt;
+    return select.columnInt64(0);
 }
 
 bool RunStore::deleteRun(std::int64_t runId)

@@ -41,6 +41,8 @@ public:
     void setNotes(std::int64_t runId, std::string_view notes);
     std::vector<RunRecord> listRuns(); // newest first
     std::optional<RunRecord> getRun(std::int64_t runId);
+    // The run that mirrors `origin` (the first, should there be several), if any.
+    std::optional<std::int64_t> findRemoteRun(const RemoteOrigin& origin);
     // Deletes the run with its metrics, samples, checkpoint records, evaluations and alerts;
     // runs resumed from it keep existing, without a parent. False when there was no such run.
     bool deleteRun(std::int64_t runId);

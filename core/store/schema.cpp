@@ -227,6 +227,16 @@ CREATE TABLE run_events (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// A run mirrored from another machine's store (`cpo runs follow` through ssh): where it comes
+// from. The mirror is read-only here (no resume); the three columns identify it, so following
+// the same remote run again continues its row. Nullable, so older builds still write.
+constexpr char kSchemaV7Sql[] = R"sql(
+ALTER TABLE runs ADD COLUMN remote_host TEXT;
+ALTER TABLE runs ADD COLUMN remote_run_id INTEGER;
+ALTER TABLE runs ADD COLUMN remote_db TEXT;
+CREATE INDEX runs_by_remote ON runs (remote_host, remote_run_id);
+)sql";
+
 struct Migration {
     int version;
     int compatibleVersion;
@@ -240,6 +250,7 @@ constexpr std::array kMigrations{
     Migration{4, 1, kSchemaV4Sql},
     Migration{5, 1, kSchemaV5Sql},
     Migration{6, 1, kSchemaV6Sql},
+    Migration{7, 1, kSchemaV7Sql},
 };
 static_assert(kMigrations.size() == kSchemaVersion, "one migration per schema version");
 

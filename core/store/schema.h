@@ -11,7 +11,8 @@ class Database;
 //   3  runs.run_dir;  4  evaluation decoding, summaries, generation categories and lengths
 //   5  candidate_scores: sample sets scored again under later checkpoints (the inspector)
 //   6  run_events: every event of a run in order, as JSON (`cpo runs follow`)
-inline constexpr int kSchemaVersion = 6;
+//   7  runs.remote_host, remote_run_id, remote_db: runs mirrored from another machine
+inline constexpr int kSchemaVersion = 7;
 
 // The `meta` table records, for the file, the oldest schema version whose code can still use
 // it (a build that only adds tables or nullable columns keeps it low). A file newer than this

@@ -62,6 +62,8 @@ private Q_SLOTS:
         QTest::newRow("open") << int(Action::OpenExperiment) << "Ctrl+O";
         QTest::newRow("save") << int(Action::SaveExperiment) << "Ctrl+S";
         QTest::newRow("save as") << int(Action::SaveExperimentAs) << "Ctrl+Shift+S";
+        QTest::newRow("follow remote") << int(Action::FollowRemoteRun) << "Ctrl+Shift+R";
+        QTest::newRow("stop following") << int(Action::StopFollowing) << "Ctrl+Shift+T";
         QTest::newRow("quit") << int(Action::Quit) << "Ctrl+Q";
         QTest::newRow("start") << int(Action::StartRun) << "F5";
         QTest::newRow("pause") << int(Action::PauseResumeRun) << "F6";

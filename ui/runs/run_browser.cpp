@@ -144,18 +144,21 @@ void RunBrowser::showContextMenu(const QPoint& position)
     const qint64 id = index.data(RunTableModel::RunIdRole).toLongLong();
     const auto& run = m_model->run(m_model->rowOf(id));
     const QString name = QString::fromStdString(run.name);
-    const bool resumable = run.abandoned || run.status == store::RunStatus::Stopped ||
-                           run.status == store::RunStatus::Failed ||
-                           run.status == store::RunStatus::Queued;
+    // A mirror of a remote run is read-only: it trains (and resumes) on its machine.
+    const bool resumable = !run.remote && (run.abandoned ||
+                                           run.status == store::RunStatus::Stopped ||
+                                           run.status == store::RunStatus::Failed ||
+                                           run.status == store::RunStatus::Queued);
     QList<qint64> ids = selectedRunIds();
     if (!ids.contains(id))
         ids = {id};
 
     QMenu menu(this);
     menu.addAction(tr("Open"), this, [this, id] { Q_EMIT openRequested(id); });
+    // A mirror's events do not carry its experiment: there is no setup to clone.
     menu.addAction(tr("Clone setup"), this, [this, id] {
         toWorker([id](RunCatalogWorker* worker) { worker->fetchExperiment(id); });
-    });
+    })->setEnabled(!run.remote);
     menu.addAction(tr("Resume"), this, [this, id] { Q_EMIT resumeRequested(id); })
         ->setEnabled(resumable);
     menu.addAction(tr("Export metrics…"), this, [this, id, name] { exportRun(id, name); });

@@ -1,6 +1,8 @@
 #include "runs/run_table_model.h"
 
 #include <QtCore/QDateTime>
+#include <QtWidgets/QApplication>
+#include <QtWidgets/QStyle>
 
 #include <algorithm>
 #include <unordered_set>
@@ -50,7 +52,7 @@ bool sameRow(const engine::RunListEntry& a, const engine::RunListEntry& b)
            a.k == b.k && a.stepsDone == b.stepsDone && a.finalValLoss == b.finalValLoss &&
            a.cpoAccuracy == b.cpoAccuracy && a.createdAt == b.createdAt &&
            a.finishedAt == b.finishedAt && a.tags == b.tags && a.notes == b.notes &&
-           a.runDir == b.runDir;
+           a.runDir == b.runDir && a.remote == b.remote;
 }
 
 void RunTableModel::setRuns(std::vector<engine::RunListEntry> runs)
@@ -113,6 +115,8 @@ int RunTableModel::columnCount(const QModelIndex& parent) const
 QString RunTableModel::statusText(const engine::RunListEntry& run)
 {
     const QString status = QString::fromUtf8(store::statusName(run.status));
+    if (run.remote)
+        return status + QStringLiteral(" (remote)");
     return run.abandoned ? status + QStringLiteral(" (abandoned)") : status;
 }
 
@@ -169,6 +173,14 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
             return QString::fromStdString(run.notes);
         if (index.column() == Status && run.abandoned)
             return tr("Its process died while it ran: resume it from the context menu");
+        if ((index.column() == Name || index.column() == Status) && run.remote)
+            return tr("Mirrored from run %1 on %2: read-only here (it trains there)")
+                .arg(run.remote->runId)
+                .arg(QString::fromStdString(run.remote->host));
+        return {};
+    case Qt::DecorationRole:
+        if (index.column() == Name && run.remote)
+            return QApplication::style()->standardIcon(QStyle::SP_DriveNetIcon);
         return {};
     case Qt::TextAlignmentRole:
         if (index.column() >= Beta && index.column() <= CpoAccuracy)
