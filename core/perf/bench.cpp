@@ -17,17 +17,6 @@
 #include <vector>
 
 namespace cpo::perf {
-namespace {
-
-// The CPO step and AN sampling: prompt + continuation = the model's positions.
-constexpr std::int64_t kCpoK = 4;
-constexpr double kCpoBeta = 5.0;
-
-std::int64_t promptTokens(const BenchShape& shape) { return shape.sequence / 2; }
-std::int64_t continuationTokens(const BenchShape& shape)
-{
-    return shape.sequence - promptTokens(shape);
-}
 
 model::ModelConfig benchModelConfig(const BenchShape& shape)
 {
@@ -41,6 +30,18 @@ model::ModelConfig benchModelConfig(const BenchShape& shape)
     config.intermediateSize = 4 * shape.hidden;
     config.maxPositions = shape.sequence;
     return config;
+}
+
+namespace {
+
+// The CPO step and AN sampling: prompt + continuation = the model's positions.
+constexpr std::int64_t kCpoK = 4;
+constexpr double kCpoBeta = 5.0;
+
+std::int64_t promptTokens(const BenchShape& shape) { return shape.sequence / 2; }
+std::int64_t continuationTokens(const BenchShape& shape)
+{
+    return shape.sequence - promptTokens(shape);
 }
 
 struct Timed {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "model/model_config.h"
+
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
@@ -37,6 +39,8 @@ struct BenchShape {
 // "small", "gpu".
 const std::vector<std::string>& benchShapeNames();
 std::optional<BenchShape> benchShape(const std::string& name);
+// The GPT-2 the benchmarks measure at `shape`.
+model::ModelConfig benchModelConfig(const BenchShape& shape);
 
 struct BenchOptions {
     torch::Device device = torch::kCPU;

@@ -8,7 +8,6 @@
 #include "dist/dist_env.h"
 #include "dist/process_group.h"
 #include "model/causal_lm.h"
-#include "model/model_config.h"
 #include "perf/bench.h"
 #include "train/data_parallel.h"
 
@@ -69,17 +68,8 @@ int runRank()
     const int ranks = env ? env->worldSize : 1;
 
     const auto shape = *cpo::perf::benchShape("small");
-    cpo::model::ModelConfig config;
-    config.arch = cpo::model::Architecture::Gpt2;
-    config.vocabSize = shape.vocab;
-    config.hiddenSize = shape.hidden;
-    config.numLayers = shape.layers;
-    config.numHeads = shape.heads;
-    config.numKeyValueHeads = shape.heads;
-    config.intermediateSize = 4 * shape.hidden;
-    config.maxPositions = shape.sequence;
     torch::manual_seed(1234);
-    auto model = cpo::model::createModel(config);
+    auto model = cpo::model::createModel(cpo::perf::benchModelConfig(shape));
     model->train();
     torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-4));
     const auto tokens = torch::randint(0, shape.vocab, {shape.batch, shape.sequence},
