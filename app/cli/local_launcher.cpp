@@ -2,6 +2,7 @@
 
 #include "util/error.h"
 #include "util/log.h"
+#include "util/wait_status.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -122,13 +123,6 @@ pid_t startRank(const std::vector<std::string>& arguments, int rank, int nproc, 
     return pid;
 }
 
-int exitStatusOf(int status)
-{
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);
-}
-
 std::string describeStatus(int status)
 {
     if (WIFEXITED(status))
@@ -162,7 +156,7 @@ int launchLocalRanks(int nproc, std::chrono::seconds timeout)
                     continue;
                 statuses[r] = status;
                 --running;
-                if (exitStatusOf(status) != 0 && exitStatusOf(status) != 130 && !deadline) {
+                if (exitCodeOf(status) != 0 && exitCodeOf(status) != 130 && !deadline) {
                     logger->error("rank {} {}; the other ranks stop on their own (within the "
                                   "{} s timeout) or are killed after {} s",
                                   r, describeStatus(status), timeout.count(),
@@ -184,12 +178,12 @@ int launchLocalRanks(int nproc, std::chrono::seconds timeout)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     std::signal(SIGINT, SIG_DFL);
-    const int first = exitStatusOf(*statuses[0]);
+    const int first = exitCodeOf(*statuses[0]);
     if (first != 0)
         return first;
     for (const auto& status : statuses)
-        if (exitStatusOf(*status) != 0)
-            return exitStatusOf(*status);
+        if (exitCodeOf(*status) != 0)
+            return exitCodeOf(*status);
     return 0;
 }
 

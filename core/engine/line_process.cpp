@@ -1,6 +1,7 @@
 #include "engine/line_process.h"
 
 #include "util/error.h"
+#include "util/wait_status.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -49,15 +50,6 @@ bool readAvailable(int fd, std::string& buffer)
             return true;
         throw Error(std::string("cannot read from the command: ") + std::strerror(errno));
     }
-}
-
-int exitCodeOf(int status)
-{
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return status;
 }
 
 } // namespace

@@ -5,11 +5,11 @@
 #include "engine/run_mirror.h"
 #include "store/run_store.h"
 #include "util/error.h"
+#include "util/shell_words.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <utility>
 
 namespace cpo::engine {
@@ -17,19 +17,10 @@ namespace {
 
 constexpr auto kPoll = std::chrono::milliseconds(100); // how often `stop` is looked at
 
-// Characters a POSIX shell takes literally in an unquoted word (ssh runs the remote command
-// through the user's shell), also the ones displayCommand leaves unquoted.
-bool isPlainWord(std::string_view text)
-{
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) ||
-               std::string_view("@%+=:,./_~-").find(c) != std::string_view::npos;
-    });
-}
-
 void requireSafe(std::string_view what, std::string_view value)
 {
-    if (!isPlainWord(value) || value.front() == '-')
+    // ssh runs the remote command through the user's shell.
+    if (!isPlainShellWord(value) || value.front() == '-')
         throw Error(std::string(what) + " '" + std::string(value) +
                     "' must be non-empty, not start with '-' and hold only letters, digits and "
                     "@ % + = : , . / _ ~ - (the remote shell would interpret anything else)");
@@ -134,14 +125,7 @@ std::string displayCommand(const std::vector<std::string>& argv)
     for (const auto& arg : argv) {
         if (!line.empty())
             line += ' ';
-        if (isPlainWord(arg)) {
-            line += arg;
-            continue;
-        }
-        line += '\'';
-        for (const char c : arg)
-            line += c == '\'' ? std::string("'\\''") : std::string(1, c);
-        line += '\'';
+        line += shellQuoted(arg);
     }
     return line;
 }

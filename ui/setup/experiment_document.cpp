@@ -3,9 +3,9 @@
 #include "engine/experiment_files.h"
 #include "util/error.h"
 #include "util/json_parse.h"
+#include "util/shell_words.h"
 
 #include <QtCore/QFileInfo>
-#include <QtCore/QRegularExpression>
 #include <QtCore/QSaveFile>
 
 #include <algorithm>
@@ -76,12 +76,7 @@ void collectDifferences(const json& saved, const json& edited, const std::string
 
 QString shellQuoted(const QString& word)
 {
-    static const QRegularExpression plain(QStringLiteral("^[A-Za-z0-9_./=:,+@%-]+$"));
-    if (plain.match(word).hasMatch())
-        return word;
-    QString quoted = word;
-    quoted.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
-    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
+    return QString::fromStdString(cpo::shellQuoted(word.toStdString()));
 }
 
 } // namespace
