@@ -5,7 +5,8 @@ if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
   target_compile_options(cpo_warnings INTERFACE
     # -Wshadow=local is GCC's spelling; clang (the fuzz preset) has none.
     -Wall -Wextra -Wpedantic $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local> -Wnon-virtual-dtor
-    -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+    -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+    $<$<CXX_COMPILER_ID:GNU>:-Winvalid-pch>)
 elseif(MSVC)
   target_compile_options(cpo_warnings INTERFACE /W4 /permissive-)
 endif()

@@ -71,8 +71,12 @@ fs::path claimFresh(const std::string& name, const char* marker, const std::stri
                       (safeFolderName(name) + "-" + folderTimestamp());
     for (int suffix = 1; suffix <= kMaxSuffix; ++suffix) {
         auto candidate = base;
-        if (suffix > 1)
-            candidate += "-" + std::to_string(suffix);
+        if (suffix > 1) {
+            // Appended in two steps: GCC 12 warns falsely (-Wstringop-overflow) about
+            // "-" + std::to_string(...).
+            candidate += "-";
+            candidate += std::to_string(suffix);
+        }
         if (claimFolder(candidate, marker, text) == Claim::Won)
             return candidate;
     }
