@@ -323,6 +323,7 @@ void StudioSession::wireRunControl()
             [this](qint64 runId, const engine::RunSummary& summary) {
                 setRunState(RunState::Idle);
                 say(tr("Run %1 %2").arg(runId).arg(outcomeText(summary)));
+                reloadRunOutputs(runId);
             });
     connect(m_bridge, &EngineBridge::failed, this, [this](const QString& message) {
         if (m_requestPending) { // the start or resume was refused: nothing runs
@@ -331,6 +332,25 @@ void StudioSession::wireRunControl()
         }
         log::get("app")->error("{}", message.toStdString());
         m_window.statusBar()->showMessage(message, kStatusMessageMs);
+    });
+}
+
+void StudioSession::reloadRunOutputs(qint64 runId)
+{
+    if (m_judging && m_judging->currentRun() == runId)
+        m_judging->selectRun(runId); // loads the run again, its evaluations now stored
+    if (!m_alpha)
+        return;
+    QList<qint64> ids = m_selected;
+    if (ids.isEmpty()) { // every run's sweeps, as before a selection
+        const auto* model = m_browser->model();
+        for (int row = 0; row < model->rowCount(); ++row)
+            ids << model->run(row).id;
+    }
+    if (!ids.contains(runId))
+        return;
+    QMetaObject::invokeMethod(m_alphaWorker, [worker = m_alphaWorker, ids] {
+        worker->loadCurves(ids);
     });
 }
 
