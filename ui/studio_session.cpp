@@ -448,8 +448,9 @@ void StudioSession::start(bool layoutRestored)
 {
     if (!layoutRestored) { // the first start: the plots get most of the height
         m_window.resizeDocks({m_dashboardDock, m_logDock}, {820, 130}, Qt::Vertical);
-        // The form's two columns of fields need about half the width.
-        m_window.resizeDocks({m_setupDock}, {m_window.width() / 2}, Qt::Horizontal);
+        // The form in one column of fields, the views beside it the rest of the width (their
+        // plots and tables gain most from it); a wider dock shows the form in two columns.
+        m_window.resizeDocks({m_setupDock}, {m_window.width() * 2 / 5}, Qt::Horizontal);
         m_dashboardDock->raise();
         m_setupDock->raise();
     }
