@@ -153,7 +153,7 @@ drive_view() {
       xdotool key alt+3; sleep 1
       xdotool mousemove 1150 330 click 1; sleep 0.5
       for key in 1 2 0 1 1 2 u 1 1; do xdotool key "$key"; sleep 0.7; done
-      xdotool mousemove 700 140 click 1; sleep 2 ;;
+      xdotool mousemove 850 175 click 1; sleep 2 ;;
     *) xdotool key alt+5; sleep 3 ;; # Runs hidden: every run's sweeps overlaid, the two
        # newest runs compared, across the whole width
   esac

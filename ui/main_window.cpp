@@ -147,6 +147,20 @@ QDockWidget* MainWindow::addDockView(QWidget* view, const QString& title,
                       QDockWidget::DockWidgetFloatable);
     addDockWidget(area, dock);
     QAction* toggle = dock->toggleViewAction();
+    // Its shortcut brings a view behind another tab to the front, where Qt's toggle would
+    // hide it (the tab gone, a surprise); only a view already in front is hidden.
+    disconnect(toggle, &QAction::triggered, dock, nullptr);
+    connect(toggle, &QAction::triggered, dock, [this, dock] {
+        if (dock->isHidden()) {
+            dock->show();
+            dock->raise();
+        } else if (!tabifiedDockWidgets(dock).isEmpty() && dock->visibleRegion().isEmpty()) {
+            dock->raise();
+        } else {
+            dock->close();
+        }
+        dock->toggleViewAction()->setChecked(!dock->isHidden());
+    });
     const auto docks = m_viewMenu->actions().size();
     if (docks < 9)
         toggle->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + docks)));

@@ -18,6 +18,9 @@
 #include <QtWidgets/QSplitter>
 #include <QtWidgets/QVBoxLayout>
 
+#include <initializer_list>
+#include <utility>
+
 namespace cpo::ui {
 
 PlaygroundView::PlaygroundView(QWidget* parent) : QWidget(parent)
@@ -109,40 +112,45 @@ QWidget* PlaygroundView::buildForm()
                                                "tokenizer.json or tokenizer.model"),
                            tr("Choose a tokenizer folder")));
 
-    auto* sampling = new QWidget(form);
-    auto* samplingLayout = new QHBoxLayout(sampling);
-    samplingLayout->setContentsMargins(0, 0, 0, 0);
-    const auto addSpin = [&](const QString& label, QWidget* spin) {
-        samplingLayout->addWidget(new QLabel(label, sampling));
-        samplingLayout->addWidget(spin);
+    // Two rows of spin boxes: on one they alone made the view (and so the window, beside
+    // the setup form) too wide for a laptop's screen.
+    const auto spinRow = [form](std::initializer_list<std::pair<QString, QWidget*>> spins) {
+        auto* row = new QWidget(form);
+        auto* rowLayout = new QHBoxLayout(row);
+        rowLayout->setContentsMargins(0, 0, 0, 0);
+        for (const auto& [label, spin] : spins) {
+            rowLayout->addWidget(new QLabel(label, row));
+            spin->setParent(row);
+            rowLayout->addWidget(spin);
+        }
+        rowLayout->addStretch(1);
+        return row;
     };
-    m_device = new QComboBox(sampling);
+    m_device = new QComboBox(form);
     m_device->addItems({"cpu", "auto", "cuda"});
-    m_temperature = new QDoubleSpinBox(sampling);
+    m_temperature = new QDoubleSpinBox(form);
     m_temperature->setRange(0.0, 5.0);
     m_temperature->setSingleStep(0.1);
     m_temperature->setValue(1.0);
     m_temperature->setToolTip(tr("0 = greedy"));
-    m_topK = new QSpinBox(sampling);
+    m_topK = new QSpinBox(form);
     m_topK->setRange(0, 100000);
     m_topK->setToolTip(tr("0 = off"));
-    m_topP = new QDoubleSpinBox(sampling);
+    m_topP = new QDoubleSpinBox(form);
     m_topP->setRange(0.01, 1.0);
     m_topP->setSingleStep(0.05);
     m_topP->setValue(1.0);
-    m_maxNew = new QSpinBox(sampling);
+    m_maxNew = new QSpinBox(form);
     m_maxNew->setRange(1, 4096);
     m_maxNew->setValue(64);
-    m_seed = new QSpinBox(sampling);
+    m_seed = new QSpinBox(form);
     m_seed->setRange(0, 1 << 30);
-    addSpin(tr("Device"), m_device);
-    addSpin(tr("Temperature"), m_temperature);
-    addSpin(tr("Top-k"), m_topK);
-    addSpin(tr("Top-p"), m_topP);
-    addSpin(tr("Max new"), m_maxNew);
-    addSpin(tr("Seed"), m_seed);
-    samplingLayout->addStretch(1);
-    layout->addRow(tr("Sampling:"), sampling);
+    layout->addRow(tr("Sampling:"), spinRow({{tr("Temperature"), m_temperature},
+                                             {tr("Top-k"), m_topK},
+                                             {tr("Top-p"), m_topP}}));
+    layout->addRow(tr("Run:"), spinRow({{tr("Device"), m_device},
+                                        {tr("Max new"), m_maxNew},
+                                        {tr("Seed"), m_seed}}));
 
     m_prompt = new QPlainTextEdit(form);
     m_prompt->setPlaceholderText(tr("Prompt (Ctrl+Return generates)"));

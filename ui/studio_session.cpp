@@ -323,6 +323,7 @@ void StudioSession::wireRunControl()
             [this](qint64 runId, const engine::RunSummary& summary) {
                 setRunState(RunState::Idle);
                 say(tr("Run %1 %2").arg(runId).arg(outcomeText(summary)));
+                reloadRunOutputs(runId);
             });
     connect(m_bridge, &EngineBridge::failed, this, [this](const QString& message) {
         if (m_requestPending) { // the start or resume was refused: nothing runs
@@ -331,6 +332,25 @@ void StudioSession::wireRunControl()
         }
         log::get("app")->error("{}", message.toStdString());
         m_window.statusBar()->showMessage(message, kStatusMessageMs);
+    });
+}
+
+void StudioSession::reloadRunOutputs(qint64 runId)
+{
+    if (m_judging && m_judging->currentRun() == runId)
+        m_judging->selectRun(runId); // loads the run again, its evaluations now stored
+    if (!m_alpha)
+        return;
+    QList<qint64> ids = m_selected;
+    if (ids.isEmpty()) { // every run's sweeps, as before a selection
+        const auto* model = m_browser->model();
+        for (int row = 0; row < model->rowCount(); ++row)
+            ids << model->run(row).id;
+    }
+    if (!ids.contains(runId))
+        return;
+    QMetaObject::invokeMethod(m_alphaWorker, [worker = m_alphaWorker, ids] {
+        worker->loadCurves(ids);
     });
 }
 
@@ -428,8 +448,9 @@ void StudioSession::start(bool layoutRestored)
 {
     if (!layoutRestored) { // the first start: the plots get most of the height
         m_window.resizeDocks({m_dashboardDock, m_logDock}, {820, 130}, Qt::Vertical);
-        // The form's two columns of fields need about half the width.
-        m_window.resizeDocks({m_setupDock}, {m_window.width() / 2}, Qt::Horizontal);
+        // The form in one column of fields, the views beside it the rest of the width (their
+        // plots and tables gain most from it); a wider dock shows the form in two columns.
+        m_window.resizeDocks({m_setupDock}, {m_window.width() * 2 / 5}, Qt::Horizontal);
         m_dashboardDock->raise();
         m_setupDock->raise();
     }

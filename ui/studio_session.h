@@ -58,6 +58,9 @@ private:
     // Selects the run a remote follow mirrors into once the browser lists it: the dashboard
     // then draws it live from the store.
     void selectFollowedRun();
+    // A run's evaluations and α sweeps are stored as it ends: the judging and α views showing
+    // it load them (they loaded the run while it had none).
+    void reloadRunOutputs(qint64 runId);
     void buildInspector(const QString& database);
     void buildJudging(const QString& database);
     void buildAlpha(const QString& database);

@@ -56,6 +56,8 @@ class TestAlpha : public QObject {
 private Q_SLOTS:
     void plotsOnePointPerAlphaWithItsInterval();
     void overlaysRuns();
+    void emptyPlotKeepsItsWidth();
+    void fitsBesideTheSetupForm();
     void readsQualityAndCoveragePerAlpha();
     void plotsQualityAndCoverageOnTheSecondAxis();
     void clickingAPointAsksForItsGenerations();
@@ -88,6 +90,44 @@ void TestAlpha::overlaysRuns()
     QCOMPARE(view.plot()->graphCount(), 6); // per run: band low, band high, win rate
     QCOMPARE(view.rateGraph(1)->data()->at(0)->value, 0.6);
     QCOMPARE(view.plot()->legend->itemCount(), 2);
+}
+
+// Before any sweep (an empty legend under the plot) the axes still span the plot.
+void TestAlpha::emptyPlotKeepsItsWidth()
+{
+    AlphaSweepView view;
+    view.resize(1000, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setCurves({});
+    view.plot()->replot();
+    QVERIFY2(view.plot()->axisRect()->width() > view.plot()->width() / 2,
+             qPrintable(QStringLiteral("axis rect %1 px wide in a %2 px plot")
+                            .arg(view.plot()->axisRect()->width())
+                            .arg(view.plot()->width())));
+    view.setCurves({curve(1, {0.4, 0.5})});
+    view.plot()->replot();
+    QVERIFY(view.plot()->axisRect()->width() > view.plot()->width() / 2);
+}
+
+// The app docks the view beside the setup form: the two must fit a 1366-px laptop screen,
+// however long the legend under the plot (two runs, each with quality and coverage).
+void TestAlpha::fitsBesideTheSetupForm()
+{
+    AlphaSweepView view;
+    AlphaCurves curves{curve(1, {0.4, 0.5}), curve(2, {0.6, 0.3})};
+    for (auto& c : curves) {
+        c.label = QStringLiteral("demo-oracle with a longer name #%1").arg(c.runId);
+        c.oracle.resize(c.sweep.points.size());
+        for (auto& values : c.oracle) {
+            values.quality = 6.7;
+            values.coverage = 3.4;
+        }
+    }
+    view.setCurves(curves);
+    QCOMPARE(view.plot()->legend->itemCount(), 6);
+    const int width = view.minimumSizeHint().width();
+    QVERIFY2(width <= 700, qPrintable(QStringLiteral("%1 px").arg(width)));
 }
 
 // Each α's evaluation summary holds its quality and coverage (stored by the evaluator on the
@@ -222,8 +262,12 @@ void TestAlpha::cancelIsAskedOnceAndTheEndShown()
     }
     QVERIFY(start && cancel);
     QVERIFY(!cancel->isEnabled());
+    auto* progress = view.findChild<QProgressBar*>();
+    QVERIFY(progress);
+    QVERIFY(progress->isHidden()); // no empty bar before a sweep
     start->click();
     QVERIFY(cancel->isEnabled());
+    QVERIFY(!progress->isHidden());
     view.setSweepProgress(2, 5);
     cancel->click();
     QCOMPARE(cancels.count(), 1);
@@ -238,8 +282,6 @@ void TestAlpha::cancelIsAskedOnceAndTheEndShown()
     view.sweepEnded(QStringLiteral("Sweep cancelled after 3 of 5 α: those 3 stored"));
     QVERIFY(labelsSay(QStringLiteral("Sweep cancelled after 3 of 5 α")));
     QVERIFY(start->isEnabled() && !cancel->isEnabled());
-    auto* progress = view.findChild<QProgressBar*>();
-    QVERIFY(progress);
     QCOMPARE(progress->value(), 2);
 }
 

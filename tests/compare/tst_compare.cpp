@@ -40,6 +40,7 @@ void TestCompare::onlyDifferingFields()
 void TestCompare::viewShowsDifferencesWinRatesAndCurves()
 {
     CompareView view;
+    QVERIFY(!view.plot()->legend->visible()); // no runs to name yet: no empty frame
     QSignalSpy requests(&view, &CompareView::seriesRequested);
     RunComparison comparison;
     comparison.runIds = {3, 4};
@@ -65,6 +66,7 @@ void TestCompare::viewShowsDifferencesWinRatesAndCurves()
     QCOMPARE(view.plot()->graphCount(), 2);
     QCOMPARE(view.plot()->graph(1)->dataCount(), 2);
     QCOMPARE(view.plot()->graph(1)->name(), QStringLiteral("bn #4"));
+    QVERIFY(view.plot()->legend->visible());
 }
 
 void TestCompare::modelPassesTheTester()

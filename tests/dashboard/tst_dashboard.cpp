@@ -429,6 +429,46 @@ private Q_SLOTS:
                  (Points{{26.0, 0.55}}));
     }
 
+    void winRateMarkersKeepAMarginAtTheEdges()
+    {
+        DashboardView view;
+        view.appendPoints(1, QStringLiteral("mle/win_rate"), stepsFrom(10, 11),
+                          std::vector<double>(11, 0.3));
+        view.flushNow();
+        auto* winRates = rawGraph(view, 1, QStringLiteral("mle/win_rate"))->parentPlot();
+        QVERIFY(winRates->xAxis->range().lower < 10.0);
+        QVERIFY(winRates->xAxis->range().upper > 20.0);
+        // A line plot ends where its data does.
+        view.appendPoints(1, QStringLiteral("mle/loss"), stepsFrom(1, 100),
+                          std::vector<double>(100, 1.0));
+        view.flushNow();
+        QCOMPARE(rawGraph(view, 1, QStringLiteral("mle/loss"))->parentPlot()->xAxis->range(),
+                 QCPRange(1.0, 100.0));
+    }
+
+    void stepTicksAreWholeSteps()
+    {
+        DashboardView view;
+        view.appendPoints(1, QStringLiteral("cpo/accuracy"), stepsFrom(126, 15),
+                          std::vector<double>(15, 0.25));
+        view.flushNow();
+        auto* plot = rawGraph(view, 1, QStringLiteral("cpo/accuracy"))->parentPlot();
+        plot->replot();
+        const auto ticks = plot->xAxis->tickVector();
+        QVERIFY(ticks.size() >= 2);
+        for (const double tick : ticks)
+            QVERIFY2(tick == std::round(tick), qPrintable(QString::number(tick)));
+    }
+
+    // The app docks the dashboard beside the setup form: the two must fit a 1366-px laptop
+    // screen (the window cannot be narrower than their minimum widths together).
+    void fitsBesideTheSetupForm()
+    {
+        DashboardView view;
+        const int width = view.minimumSizeHint().width();
+        QVERIFY2(width <= 700, qPrintable(QStringLiteral("%1 px").arg(width)));
+    }
+
     void doubleClickFollowsTheDataAgain()
     {
         DashboardView view;

@@ -235,7 +235,10 @@ void TestInspector::scoresUnderACheckpointAreKept()
     store::RunStore runs(dir.filePath(QStringLiteral("runs.sqlite")).toStdString());
     store::RunRecord run;
     run.name = "scored";
-    run.experimentJson = "{}";
+    // Built, then moved in: assigning the literal goes through std::string's check that the
+    // source is not its own buffer, where GCC 12 reads the record's (not yet written) bytes
+    // and warns -Wmaybe-uninitialized.
+    run.experimentJson = std::string("{}");
     auto set = sampleSet().set;
     set.runId = runs.createRun(run);
     set.id = runs.insertSampleSet(set);

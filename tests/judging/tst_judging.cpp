@@ -79,6 +79,7 @@ private Q_SLOTS:
     void agreementShowsHumanBesideJudges();
     void modelsPassTheTester();
     void judgeSettingsRoundTripAndTestConnection();
+    void fitsBesideTheSetupForm();
 };
 
 void TestJudging::joinsEvaluationsPerExample()
@@ -250,6 +251,19 @@ void TestJudging::judgeSettingsRoundTripAndTestConnection()
     check = eval::testChatConnection(config);
     QVERIFY(!check.ok);
     QVERIFY2(check.message.find("127.0.0.1:1") != std::string::npos, check.message.c_str());
+}
+
+// The app docks the view beside the setup form: the two must fit a 1366-px laptop screen
+// (the window cannot be narrower than their minimum widths together).
+void TestJudging::fitsBesideTheSetupForm()
+{
+    Fixture f;
+    engine::RunCatalog catalog(f.db);
+    JudgingView view;
+    view.setRuns({{f.runId, QStringLiteral("demo-oracle with a longer name")}});
+    view.setData(f.runId, engine::judgedExamples(catalog, f.runId));
+    const int width = view.minimumSizeHint().width();
+    QVERIFY2(width <= 700, qPrintable(QStringLiteral("%1 px").arg(width)));
 }
 
 QTEST_MAIN(TestJudging)

@@ -101,6 +101,33 @@ private Q_SLOTS:
                  QKeySequence(Qt::ALT | Qt::Key_2));
     }
 
+    void viewShortcutRaisesATabBehindAnother()
+    {
+        MainWindow window;
+        addViews(window);
+        auto* judging = new QLabel(QStringLiteral("judging"));
+        judging->setObjectName(QStringLiteral("judging"));
+        window.addDockView(judging, QStringLiteral("Judging"), Qt::RightDockWidgetArea);
+        auto* dashboardDock = dock(window, QStringLiteral("dashboard"));
+        auto* judgingDock = dock(window, QStringLiteral("judging"));
+        window.tabifyDockWidget(dashboardDock, judgingDock);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        judgingDock->raise();
+        QTRY_VERIFY(dashboardDock->visibleRegion().isEmpty()); // behind Judging's tab
+        QAction* toggle = dashboardDock->toggleViewAction();
+        toggle->trigger(); // Alt+1: to the front, not hidden
+        QTRY_VERIFY(!dashboardDock->visibleRegion().isEmpty());
+        QVERIFY(!dashboardDock->isHidden());
+        QVERIFY(toggle->isChecked());
+        toggle->trigger(); // in front already: hidden, as the View menu's check mark says
+        QVERIFY(dashboardDock->isHidden());
+        QVERIFY(!toggle->isChecked());
+        toggle->trigger();
+        QVERIFY(!dashboardDock->isHidden());
+        QVERIFY(toggle->isChecked());
+    }
+
     void runMenuFollowsTheRun()
     {
         MainWindow window;

@@ -20,6 +20,7 @@ private Q_SLOTS:
     void previewIsTheCommandTheFieldsMake();
     void previewFollowsTheTemplate();
     void invalidFieldsDisableFollow();
+    void theWholeTemplateIsInView();
 };
 
 namespace {
@@ -82,6 +83,17 @@ void TestRemoteDialog::invalidFieldsDisableFollow()
     dialog.setCommandTemplate(QStringLiteral("ssh {host} cpo runs follow {run}"));
     QVERIFY(!followButton(dialog)->isEnabled());
     QVERIFY(dialog.preview().contains(QStringLiteral("{run}")));
+}
+
+void TestRemoteDialog::theWholeTemplateIsInView()
+{
+    ui::RemoteFollowDialog dialog;
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    auto* commandTemplate = dialog.findChild<QLineEdit*>(QStringLiteral("template"));
+    QCOMPARE(commandTemplate->cursorPosition(), 0); // read from "ssh", not from its end
+    QVERIFY(commandTemplate->width() >
+            commandTemplate->fontMetrics().horizontalAdvance(commandTemplate->text()));
 }
 
 QTEST_MAIN(TestRemoteDialog)

@@ -389,6 +389,16 @@ private Q_SLOTS:
         QCOMPARE(result.measured, 2);
     }
 
+    // The app docks the form beside the other views (each at most 700 px wide at the least):
+    // the two must fit a 1366-px laptop screen.
+    void fitsALaptopScreenBesideAView()
+    {
+        ExperimentForm form;
+        QVERIFY(form.openFile(demoCopy()));
+        const int width = form.minimumSizeHint().width();
+        QVERIFY2(width <= 600, qPrintable(QStringLiteral("%1 px").arg(width)));
+    }
+
     void gridQueueFileHasTheReadmeFormat()
     {
         const QString experiment = demoCopy();

@@ -40,7 +40,9 @@ std::optional<std::size_t> bestPoint(const store::AlphaSweepRecord& sweep)
 AlphaSweepView::AlphaSweepView(QWidget* parent) : QWidget(parent)
 {
     m_plot = new QCustomPlot;
-    m_plot->setMinimumHeight(260);
+    // A width of its own: its minimum would otherwise be its legend's (three long names a
+    // row), wider than a laptop's screen leaves the view beside the setup form.
+    m_plot->setMinimumSize(320, 260);
     m_plot->xAxis->setLabel(tr("α (weight of θ_MLE; 0 = θ_CPO)"));
     m_plot->yAxis->setLabel(tr("win rate vs ground truth"));
     // A margin either side, so that the star of a best α at 0 or 1 is not cut off.
@@ -50,6 +52,10 @@ AlphaSweepView::AlphaSweepView(QWidget* parent) : QWidget(parent)
     // Under the plot, a row per run (its win rate, quality, coverage): over the curves it
     // would hide them.
     auto* legendRow = new QCPLayoutGrid;
+    // A column is as narrow as the narrowest maximum of its elements, and an empty legend's
+    // is its margins: before any sweep the axis rect above would shrink to a sliver.
+    constexpr int kAnyWidth = 1 << 20;
+    legendRow->setMaximumSize(kAnyWidth, QWIDGETSIZE_MAX);
     m_plot->plotLayout()->addElement(1, 0, legendRow);
     legendRow->addElement(0, 0, m_plot->legend);
     m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
@@ -91,6 +97,7 @@ AlphaSweepView::AlphaSweepView(QWidget* parent) : QWidget(parent)
     m_cancel->setEnabled(false);
     m_progress = new QProgressBar;
     m_progress->setFormat(tr("%v of %m α"));
+    m_progress->hide(); // an empty bar until a sweep is run from here
     m_status = new QLabel;
     m_status->setWordWrap(true);
     auto* controls = new QHBoxLayout;
@@ -344,6 +351,7 @@ void AlphaSweepView::launch()
     m_cancel->setEnabled(true);
     m_progress->setRange(0, static_cast<int>(request.alphas.size()));
     m_progress->setValue(0);
+    m_progress->show();
     m_status->setText(tr("Sweeping %1 α…").arg(request.alphas.size()));
     Q_EMIT sweepRequested(request);
 }

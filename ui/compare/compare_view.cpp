@@ -39,7 +39,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_plot = new QCustomPlot;
     m_plot->setMinimumHeight(240);
-    m_plot->legend->setVisible(true);
+    m_plot->legend->setVisible(false); // until there are runs to name: an empty frame
     m_plot->xAxis->setLabel(tr("step"));
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_winRates = new QLabel;
@@ -126,6 +126,7 @@ void CompareView::setSeries(const ComparedSeries& series)
                                  static_cast<int>(at - m_comparison.runIds.begin())));
     }
     m_plot->yAxis->setLabel(series.key);
+    m_plot->legend->setVisible(m_plot->graphCount() > 0);
     m_plot->rescaleAxes();
     m_plot->replot();
 }

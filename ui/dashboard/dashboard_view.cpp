@@ -144,6 +144,9 @@ QWidget* DashboardView::buildControls()
     layout->addStretch(1);
     auto* hint = new QLabel(tr("Drag to pan, wheel to zoom, double-click to follow"), bar);
     hint->setEnabled(false);
+    // Wrapped where the dock is narrow: on one line it alone would widen the window's minimum.
+    hint->setWordWrap(true);
+    hint->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     layout->addWidget(hint);
     layout->addWidget(exportCsv);
     return bar;

@@ -53,6 +53,12 @@ MetricPlot::MetricPlot(MetricFamily family, QWidget* parent)
     auto* title = new QCPTextElement(this, m_family.title, titleFont);
     plotLayout()->addElement(0, 0, title);
     yAxis->setLabel(m_family.unit);
+    // Steps and tokens are whole numbers: ticks at 127.5 would name no step. (Wall time's
+    // seconds tick at whole seconds too.)
+    auto wholeTicks = QSharedPointer<QCPAxisTickerFixed>::create();
+    wholeTicks->setTickStep(1.0);
+    wholeTicks->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    xAxis->setTicker(wholeTicks);
     legend->setVisible(false);
     legend->setIconSize(18, 8);
     QFont legendFont = font();
@@ -274,6 +280,13 @@ void MetricPlot::fitToData()
         return;
     if (xMax <= xMin)
         xMax = xMin + 1.0;
+    if (!m_family.smoothable) {
+        // Markers (win rates) at the first and the last step would be cut in half at the
+        // plot's edges: a margin either side.
+        const double margin = 0.04 * (xMax - xMin);
+        xMin -= margin;
+        xMax += margin;
+    }
     xAxis->setRange(xMin, xMax);
     if (m_logScale) {
         yAxis->setRange(yMin / 1.2, std::max(yMax, yMin) * 1.2);

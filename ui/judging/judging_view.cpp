@@ -61,23 +61,27 @@ JudgingView::JudgingView(QWidget* parent) : QWidget(parent)
     m_categoryBox = new QComboBox;
     m_judgeBox = new QComboBox;
     for (auto* box : {m_runs, m_modelBox, m_categoryBox, m_judgeBox}) {
-        box->setMinimumContentsLength(10);
+        box->setMinimumContentsLength(8);
         box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     }
     m_disagreement = new QCheckBox(tr("Judges disagree"));
     auto* settings = new QPushButton(tr("Judge settings…"));
-    auto* top = new QHBoxLayout;
-    top->addWidget(new QLabel(tr("Run")));
-    top->addWidget(m_runs);
-    top->addWidget(new QLabel(tr("Model")));
-    top->addWidget(m_modelBox);
-    top->addWidget(new QLabel(tr("Category")));
-    top->addWidget(m_categoryBox);
-    top->addWidget(new QLabel(tr("Judge")));
-    top->addWidget(m_judgeBox);
-    top->addWidget(m_disagreement);
-    top->addStretch(1);
-    top->addWidget(settings);
+    // The run, then the filters on a row of their own: on one row they made the view (and
+    // so the window, beside the setup form) too wide for a laptop's screen.
+    auto* runRow = new QHBoxLayout;
+    runRow->addWidget(new QLabel(tr("Run")));
+    runRow->addWidget(m_runs, 1);
+    runRow->addStretch(1);
+    runRow->addWidget(settings);
+    auto* filterRow = new QHBoxLayout;
+    filterRow->addWidget(new QLabel(tr("Model")));
+    filterRow->addWidget(m_modelBox);
+    filterRow->addWidget(new QLabel(tr("Category")));
+    filterRow->addWidget(m_categoryBox);
+    filterRow->addWidget(new QLabel(tr("Judge")));
+    filterRow->addWidget(m_judgeBox);
+    filterRow->addWidget(m_disagreement);
+    filterRow->addStretch(1);
 
     m_model = new JudgedTableModel(this);
     m_filter = new JudgedFilterModel(this);
@@ -115,7 +119,8 @@ JudgingView::JudgingView(QWidget* parent) : QWidget(parent)
     split->setStretchFactor(1, 2);
 
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(top);
+    layout->addLayout(runRow);
+    layout->addLayout(filterRow);
     layout->addWidget(split, 1);
     layout->addWidget(m_status);
 

@@ -12,6 +12,7 @@
 #include <QtWidgets/QSpinBox>
 #include <QtWidgets/QVBoxLayout>
 
+#include <algorithm>
 #include <limits>
 
 namespace cpo::ui {
@@ -31,6 +32,10 @@ RemoteFollowDialog::RemoteFollowDialog(QWidget* parent) : QDialog(parent)
     m_template = new QLineEdit(QString::fromUtf8(engine::kDefaultFollowCommand.data(),
                                                  int(engine::kDefaultFollowCommand.size())));
     m_template->setObjectName(QStringLiteral("template"));
+    // The whole default command in view, read from its start (ssh …), not scrolled to its end.
+    m_template->setMinimumWidth(
+        m_template->fontMetrics().horizontalAdvance(m_template->text()) + 24);
+    m_template->setCursorPosition(0);
     m_template->setToolTip(tr("Split at spaces into arguments (no shell): {host}, {id}, {db}, "
                               "{from} (the last event mirrored) are replaced; {db_option} is "
                               "--db DB, or nothing without a store path"));
@@ -62,7 +67,7 @@ RemoteFollowDialog::RemoteFollowDialog(QWidget* parent) : QDialog(parent)
     layout->addWidget(m_preview);
     layout->addWidget(note);
     layout->addWidget(m_buttons);
-    resize(640, sizeHint().height());
+    resize(std::max(640, sizeHint().width()), sizeHint().height());
 
     for (auto* edit : {m_host, m_db, m_template})
         connect(edit, &QLineEdit::textChanged, this, &RemoteFollowDialog::refreshPreview);

@@ -103,6 +103,16 @@ const json* ExperimentDocument::effective(const std::string& path) const
     return m_effective.is_null() ? nullptr : lookup(m_effective, path);
 }
 
+std::string ExperimentDocument::text(const std::string& path) const
+{
+    const json* value = find(path);
+    if (!value)
+        value = effective(path);
+    if (!value)
+        return {};
+    return value->is_string() ? value->get<std::string>() : value->dump();
+}
+
 void ExperimentDocument::set(const std::string& path, json value)
 {
     json edited = m_json;

@@ -30,6 +30,9 @@ public:
     // What a run would use at `path`: the canonical (complete) form of the last valid
     // experiment; nullptr when unknown. The form shows it where the user wrote nothing.
     const nlohmann::json* effective(const std::string& path) const;
+    // The value at `path` as the form shows it: the user's, else the effective one, else "";
+    // a string as itself, anything else as JSON.
+    std::string text(const std::string& path) const;
     // Sets `path` (creating objects on the way); null removes the key. Revalidates.
     void set(const std::string& path, nlohmann::json value);
 

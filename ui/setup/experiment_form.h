@@ -1,34 +1,26 @@
 #pragma once
 
 #include "setup/experiment_document.h"
+#include "setup/experiment_edits.h"
+#include "setup/form_fields.h"
+#include "setup/form_sections.h"
 
 #include <QtWidgets/QWidget>
 
-#include <nlohmann/json.hpp>
-
-#include <functional>
-#include <map>
-#include <memory>
-#include <set>
 #include <string>
-#include <vector>
 
 class QBoxLayout;
-class QCheckBox;
 class QComboBox;
-class QFormLayout;
-class QGroupBox;
 class QLabel;
-class QPushButton;
 
 namespace cpo::ui {
 
 class DatasetPreviewPane;
-class FieldEditor;
 
 // The experiment setup form: every field of an experiment file, each validated in place by
-// the reader `cpo run` uses, with its message under it. The main window's actions call its
-// slots (open, save, save as) and disable Start while validityChanged(false).
+// the reader `cpo run` uses, with its message under it. Its sections (FormSections) sit in
+// two columns under a toolbar of presets; the main window's actions call its slots (open,
+// save, save as) and disable Start while validityChanged(false).
 class ExperimentForm : public QWidget {
     Q_OBJECT
 
@@ -48,8 +40,8 @@ public:
 
     // The field editing `path` (nullptr when the form has none), and the message shown for
     // `path`: at its field, else at the nearest section above it.
-    FieldEditor* field(const std::string& path) const;
-    QString messageFor(const std::string& path) const;
+    FieldEditor* field(const std::string& path) const { return m_fields.field(path); }
+    QString messageFor(const std::string& path) const { return m_fields.messageFor(path); }
     DatasetPreviewPane* datasetPreview() const { return m_preview; }
 
 public Q_SLOTS:
@@ -84,64 +76,20 @@ protected:
     void resizeEvent(QResizeEvent* event) override;
 
 private:
-    // Rows of a section shown only in some states (a dataset kind's options); they stay rows
-    // of the section's form so every label lines up.
-    struct Panel {
-        QFormLayout* form;
-        std::function<bool()> visible;
-        std::vector<QWidget*> rows;
-    };
-
     QWidget* buildToolbar();
-    QGroupBox* buildGeneral();
-    QGroupBox* buildModel();
-    QGroupBox* buildTokenizer();
-    QGroupBox* buildDataset();
-    QGroupBox* buildMle();
-    QGroupBox* buildCpo();
-    QGroupBox* buildEval();
-    QGroupBox* buildOutput();
-    QGroupBox* section(const QString& title, const std::string& path, QFormLayout*& form);
-    Panel* panel(QFormLayout* form, std::function<bool()> visible);
-    FieldEditor* add(QFormLayout* form, const QString& label, const std::string& path,
-                     int kind, const QStringList& choices = {});
-    FieldEditor* add(Panel* panel, const QString& label, const std::string& path, int kind,
-                     const QStringList& choices = {});
-    QLabel* sectionMessage(const std::string& path, QFormLayout* form);
-    QLabel* sectionMessage(const std::string& path, Panel* panel);
-
-    // Replaces the subtree at `path` with `value` (null: removes it), keeping what was there
-    // to bring it back when the user switches back (a model path, a tokenizer's options).
-    void swapSubtree(const std::string& path, const nlohmann::json& value);
-    // Switches a phase ("mle", "cpo") off and on again without losing its settings.
-    void setPhase(const std::string& path, bool on);
-    void setDatasetKind(const std::string& kind);
-    void setSampler(const std::string& sampler);
-    std::string text(const std::string& path) const; // user's value, else effective, else ""
-    // Where an issue at `path` is shown: the field or section message nearest above it that
-    // is on screen ("" is the whole experiment's).
-    std::string shownAt(std::string path) const;
     void refresh();
-    void refreshMessages();
-    void requestPreview();
     void fillPresets();
     void report(const QString& message); // problem(), and kept for a dialog's message box
 
     ExperimentDocument m_document;
-    std::vector<FieldEditor*> m_fields;
-    std::map<std::string, QLabel*> m_sectionMessages;
-    std::vector<std::unique_ptr<Panel>> m_panels;
-    std::set<const QWidget*> m_hiddenRows; // rows of panels hidden in the current state
-    nlohmann::json m_stash = nlohmann::json::object();
+    FormFields m_fields{m_document};
+    ExperimentEdits m_edits{m_document};
+    // Builds the sections; what they left in m_fields refers to it, so it lives with the form.
+    const FormSections m_sections{m_document, m_fields, m_edits};
     QString m_presetFolder;
     QString m_lastProblem;
     QComboBox* m_presets = nullptr;
     QLabel* m_summary = nullptr;
-    QComboBox* m_modelSource = nullptr;
-    QComboBox* m_tokenizerSource = nullptr;
-    QGroupBox* m_mle = nullptr;
-    QGroupBox* m_cpo = nullptr;
-    QGroupBox* m_eval = nullptr;
     QBoxLayout* m_columns = nullptr; // of the two below
     QBoxLayout* m_left = nullptr;
     QBoxLayout* m_right = nullptr;
