@@ -4,6 +4,7 @@
 #include "cli_common.h"
 
 #include "util/error.h"
+#include "util/heap_tuning.h"
 #include "util/version.h"
 
 #include <CLI/CLI.hpp>
@@ -68,6 +69,7 @@ int runCli(int argc, char** argv)
 
 int main(int argc, char** argv)
 {
+    cpo::keepLargeBlocksInHeap(); // training steps reuse their largest buffers
     try {
         return runCli(argc, argv);
     } catch (const cpo::Error& e) {
