@@ -8,6 +8,7 @@
 #include "theme.h"
 
 #include "perf/machine_info.h"
+#include "util/heap_tuning.h"
 #include "util/log.h"
 #include "util/version.h"
 
@@ -36,6 +37,7 @@ QThread* describeMachineFor(cpo::ui::MainWindow& window)
 
 int main(int argc, char** argv)
 {
+    cpo::keepLargeBlocksInHeap(); // the app trains in-process: steps reuse their largest buffers
     QElapsedTimer sinceLaunch;
     sinceLaunch.start();
     QApplication app(argc, argv);
