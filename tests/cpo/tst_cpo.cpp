@@ -1101,9 +1101,10 @@ void TestCpo::bf16CpoTracksFp32()
     // The same 4 CPO steps (TN negatives: the same ones in both runs, given the seed) from the
     // same weights in fp32 and with precision bf16: π_θ's and π_ref's scoring forwards run
     // under CPU autocast, the log-prob sums and the loss in fp32. Tolerance: each step's loss
-    // within 0.02 (absolute; it is ~1.4 = ln 4, and a reward is a difference of two sums of
-    // ~8 log-probs, each off by up to ~0.4 % in bf16 (measured: under 0.005), and the y1
-    // accuracy within 1 example of 8.
+    // within 0.02, absolute. The loss starts at ln 4 = 1.39 (π_θ = π_ref: every reward 0) and
+    // a reward is β times a difference of two sums of ~10 log-probs, each rounded in bf16 by
+    // ~0.4 % of a logit. (Accuracy is not compared: with rewards all near 0 at the start, which
+    // candidate is highest is decided by rounding.)
     const auto oracle = tinyOracle();
     const data::OracleTask task(oracle);
     const auto trainSet = task.examples(data::Split::Train);
@@ -1132,7 +1133,6 @@ void TestCpo::bf16CpoTracksFp32()
     for (std::size_t i = 0; i < steps[0].size(); ++i) {
         QVERIFY(!steps[1][i].cudaPeakMemGb); // a CPU step has no CUDA figure
         worst = std::max(worst, std::abs(steps[1][i].loss - steps[0][i].loss));
-        QVERIFY(std::abs(steps[1][i].accuracy - steps[0][i].accuracy) <= 1.0 / 8 + 1e-9);
     }
     qInfo("bf16 against fp32: CPO step losses within %.5f (first %.5f against %.5f)", worst,
           steps[1][0].loss, steps[0][0].loss);
