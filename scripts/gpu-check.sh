@@ -6,11 +6,13 @@
 #   3. runs those suites in the CUDA build (they take no device: their models run on the
 #      CPU; the GPU paths are what the next steps check);
 #   4. compares `cpo logits --device cuda` with `--device cpu` on a random GPT-2 (tolerance
-#      below) and trains the demo briefly on cuda, with and without activation checkpointing;
-#   5. prints `cpo bench --device cuda --shape gpu --json`: GPT-2 medium (d1024 x 24 layers,
-#      355 M parameters) on 8 x 1024 tokens, fp32, MFU against an 8192^3 fp32 matmul measured
-#      in the same process, and the CPO step against the naive one (sampling without the KV
-#      cache is left out: minutes at this size).
+#      below) and trains the demo briefly on cuda: fp32, with activation checkpointing, and
+#      with bf16 autocast and activation checkpointing together;
+#   5. prints `cpo bench --device cuda --shape gpu --precision bf16 --json`: GPT-2 medium
+#      (d1024 x 24 layers, 355 M parameters) on 8 x 1024 tokens, the forwards under bf16
+#      autocast, MFU against an 8192^3 bf16 matmul measured in the same process, and the CPO
+#      step against the naive one (sampling without the KV cache is left out: minutes at this
+#      size).
 # Every step runs under what is left of the 10-minute budget (CPO_GPU_CHECK_BUDGET_S).
 #
 # Usage: scripts/gpu-check.sh [--dry-run] [--python PY] [--jobs N]
@@ -131,16 +133,18 @@ sys.exit(0 if worst <= float(sys.argv[3]) else "gpu-check: cuda and cpu logits d
 PY
 fi
 
-step "train the demo briefly on cuda, then with activation checkpointing"
-for checkpointing in false true; do
+step "train the demo briefly on cuda: fp32, activation checkpointing, bf16 with checkpointing"
+for variant in fp32:false fp32:true bf16:true; do
+  precision=${variant%:*} checkpointing=${variant#*:}
   run "$cpo" run experiments/demo-oracle.json --device cuda --steps-scale 0.04 \
     --set eval=null --set model.activation_checkpointing=$checkpointing \
-    --db "$work/runs.sqlite" --out "$work/run-$checkpointing" --log-level warn
+    --set precision=$precision \
+    --db "$work/runs.sqlite" --out "$work/run-$precision-$checkpointing" --log-level warn
 done
 
-step "bench on cuda, sized for a large GPU"
-run "$cpo" bench --device cuda --shape gpu --steps 4 --only matmul,mle,cpo,cpo-naive,an --json \
-  --log-level warn
+step "bench on cuda in bf16, sized for a large GPU"
+run "$cpo" bench --device cuda --shape gpu --precision bf16 --steps 4 \
+  --only matmul,mle,cpo,cpo-naive,an --json --log-level warn
 
 echo
 if [ "$dry_run" = 1 ]; then

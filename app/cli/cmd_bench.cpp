@@ -3,6 +3,7 @@
 #include "number_checks.h"
 
 #include "model/device.h"
+#include "model/precision.h"
 #include "perf/bench.h"
 #include "perf/blas_probe.h"
 #include "util/log.h"
@@ -18,6 +19,7 @@ struct BenchCliOptions {
     CommonOptions common;
     std::string device = "cpu";
     std::string shape = "small";
+    std::string precision = "fp32";
     int steps = 8;
     std::vector<std::string> only;
 };
@@ -29,12 +31,12 @@ std::string figure(const std::optional<double>& value)
 
 void printHuman(const perf::BenchReport& report)
 {
-    std::cout << "device " << report.device << ", shape " << report.shape << ", BLAS "
-              << report.blas << ' ' << report.blasCore << ", " << report.threads
-              << " intra-op thread(s), BLAS " << report.blasThreads << "\n";
+    std::cout << "device " << report.device << ", shape " << report.shape << ", "
+              << report.precision << ", BLAS " << report.blas << ' ' << report.blasCore << ", "
+              << report.threads << " intra-op thread(s), BLAS " << report.blasThreads << "\n";
     if (report.matmulGflops)
-        std::cout << "matmul fp32 (roof): " << *report.matmulGflops << " GFLOP/s at "
-                  << report.matmulBlasThreads << " BLAS thread(s)\n";
+        std::cout << "matmul " << report.precision << " (roof): " << *report.matmulGflops
+                  << " GFLOP/s at " << report.matmulBlasThreads << " BLAS thread(s)\n";
     if (report.mleStepMs)
         std::cout << "MLE step (" << report.params << " params): "
                   << *report.mleStepMs << " ms = " << *report.mleTokensPerS << " tokens/s\n"
@@ -67,6 +69,7 @@ int runBench(const BenchCliOptions& options)
     benchOptions.device = device;
     benchOptions.timedSteps = options.steps;
     benchOptions.shape = *perf::benchShape(options.shape);
+    benchOptions.precision = *model::parsePrecision(options.precision);
     if (!options.only.empty()) {
         benchOptions.stages.clear();
         for (const auto& name : options.only)
@@ -96,6 +99,13 @@ void addBenchCommand(CLI::App& app, Action& action)
                         "GPU")
         ->capture_default_str()
         ->check(CLI::IsMember(perf::benchShapeNames()));
+    command->add_option("--precision", options->precision,
+                        "bf16: the matmul roof in bf16 and the training steps' forwards under "
+                        "bf16 autocast (fp32 weights and AdamW), as an experiment's "
+                        "\"precision\": \"bf16\"; meant for CUDA")
+        ->capture_default_str()
+        ->check(CLI::IsMember(std::vector<std::string>(model::kPrecisionNames.begin(),
+                                                       model::kPrecisionNames.end())));
     command->add_option("--steps", options->steps, "Timed training steps")
         ->capture_default_str()
         ->check(positiveNumber());

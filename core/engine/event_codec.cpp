@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -30,6 +31,13 @@ public:
         return *found;
     }
     bool has(const char* key) const { return m_object.contains(key); }
+    // Absent (or null) for an optional figure.
+    std::optional<double> optionalNumber(const char* key) const
+    {
+        if (!has(key) || m_object.at(key).is_null())
+            return std::nullopt;
+        return number(key);
+    }
 
     // null stands for NaN, which JSON cannot spell.
     double number(const char* key) const { return numberOf(at(key), key); }
@@ -138,12 +146,28 @@ train::ValidationMetrics readValidation(const Fields& f)
     return {f.integer("step"), f.number("loss"), f.number("perplexity"), f.integer("tokens")};
 }
 
+// Written only when present: CPU runs' events stay as they were.
+void putCudaPeak(json& out, const std::optional<double>& gigabytes)
+{
+    if (gigabytes)
+        out["cuda_peak_mem_gb"] = *gigabytes;
+}
+
 json stepJson(const train::StepMetrics& e)
 {
-    return {{"event", "step"},           {"step", e.step},
-            {"loss", number(e.loss)},    {"lr", e.lr},
-            {"grad_norm", number(e.gradNorm)}, {"tokens_per_s", e.tokensPerSecond},
-            {"step_s", e.stepSeconds},   {"elapsed_s", e.elapsedSeconds}};
+    json out{{"event", "step"},           {"step", e.step},
+             {"loss", number(e.loss)},    {"lr", e.lr},
+             {"grad_norm", number(e.gradNorm)}, {"tokens_per_s", e.tokensPerSecond},
+             {"step_s", e.stepSeconds},   {"elapsed_s", e.elapsedSeconds}};
+    putCudaPeak(out, e.cudaPeakMemGb);
+    return out;
+}
+
+train::StepMetrics readStep(const Fields& f)
+{
+    return {f.integer("step"),        f.number("loss"),      f.number("lr"),
+            f.number("grad_norm"),    f.number("tokens_per_s"), f.number("step_s"),
+            f.number("elapsed_s"),    f.optionalNumber("cuda_peak_mem_gb")};
 }
 
 json cpoStepJson(const train::CpoStepMetrics& e)
@@ -159,6 +183,7 @@ json cpoStepJson(const train::CpoStepMetrics& e)
              {"step_s", e.stepSeconds}, {"elapsed_s", e.elapsedSeconds}};
     for (const auto& [key, value] : train::namedValues(e))
         out[std::string(key)] = number(value);
+    putCudaPeak(out, e.cudaPeakMemGb);
     return out;
 }
 
@@ -170,6 +195,7 @@ train::CpoStepMetrics readCpoStep(const Fields& f)
         e.*field.member = f.number(std::string(field.name).c_str());
     e.stepSeconds = f.number("step_s");
     e.elapsedSeconds = f.number("elapsed_s");
+    e.cudaPeakMemGb = f.optionalNumber("cuda_peak_mem_gb");
     const auto strategies = f.object("strategies");
     for (const auto strategy : negatives::kStrategies) {
         const auto s = strategies.object(std::string(negatives::toString(strategy)).c_str());
@@ -368,10 +394,7 @@ RunEvent eventFromJson(const json& event)
     if (name == "phase_started")
         return PhaseStarted{f.text("phase"), f.integer("steps")};
     if (name == "step")
-        return train::StepMetrics{f.integer("step"),         f.number("loss"),
-                                  f.number("lr"),            f.number("grad_norm"),
-                                  f.number("tokens_per_s"),  f.number("step_s"),
-                                  f.number("elapsed_s")};
+        return readStep(f);
     if (name == "validation")
         return readValidation(f);
     if (name == "cpo_step")

@@ -38,6 +38,12 @@ void EventRows::metric(const std::string& key, std::int64_t step, double value)
     m_metrics.append({m_phase, step, m_phase + "/" + key, value, unixSeconds()});
 }
 
+void EventRows::cudaPeak(std::int64_t step, const std::optional<double>& gigabytes)
+{
+    if (gigabytes) // CUDA runs only: a CPU run's store has no such series
+        metric("cuda_peak_mem_gb", step, *gigabytes);
+}
+
 void EventRows::write(const RunEvent& event)
 {
     std::visit(
@@ -50,6 +56,7 @@ void EventRows::write(const RunEvent& event)
                 metric("lr", e.step, e.lr);
                 metric("grad_norm", e.step, e.gradNorm);
                 metric("tokens_per_s", e.step, e.tokensPerSecond);
+                cudaPeak(e.step, e.cudaPeakMemGb);
             } else if constexpr (std::is_same_v<T, train::CpoStepMetrics>) {
                 cpoStep(e);
             } else if constexpr (std::is_same_v<T, DecodedSampleSet>) {
@@ -68,6 +75,7 @@ void EventRows::cpoStep(const train::CpoStepMetrics& e)
 {
     for (const auto& [key, value] : train::namedValues(e))
         metric(std::string(key), e.step, value);
+    cudaPeak(e.step, e.cudaPeakMemGb);
     for (std::size_t i = 0; i < e.strategies.size(); ++i) {
         const auto& strategy = e.strategies[i];
         if (strategy.negatives == 0)

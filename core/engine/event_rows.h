@@ -5,6 +5,7 @@
 #include "store/run_store.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 // The rows a run's event adds to its store besides the event log: the metrics of steps and
@@ -32,6 +33,7 @@ public:
 private:
     void metric(const std::string& key, std::int64_t step, double value);
     void cpoStep(const train::CpoStepMetrics& metrics);
+    void cudaPeak(std::int64_t step, const std::optional<double>& gigabytes);
     void sampleSet(const DecodedSampleSet& decoded);
 
     store::RunStore& m_store;

@@ -3,6 +3,7 @@
 #include "oracle/oracle_options.h"
 #include "engine/eval_spec.h"
 #include "model/model_config.h"
+#include "model/precision.h"
 #include "train/cpo/cpo_options.h"
 #include "train/negatives/strategy.h"
 #include "train/train_options.h"
@@ -122,6 +123,8 @@ struct ExperimentConfig {
     std::string description;
     std::uint64_t seed = 1;
     std::string device = "auto"; // "cpu" | "cuda" | "cuda:N" | "auto"
+    // "fp32" | "bf16": bf16 runs the training forwards under autocast (model/precision.h)
+    model::Precision precision = model::Precision::Fp32;
     std::int64_t threads = 0;    // 0 = LibTorch's default
     ModelSpec model;
     std::optional<TokenizerSpec> tokenizer;

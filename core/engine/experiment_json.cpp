@@ -174,6 +174,9 @@ json toJson(const ExperimentConfig& config)
                 {"model", toJson(config.model)},
                 {"dataset", toJson(config.dataset)},
                 {"output", {{"dir", config.outputDir}}}};
+    // Only when not fp32, so that earlier runs' canonical experiments (and config hashes) stay.
+    if (config.precision != model::Precision::Fp32)
+        out["precision"] = model::toString(config.precision);
     if (config.tokenizer)
         out["tokenizer"] = toJson(*config.tokenizer);
     if (config.mle)

@@ -1,5 +1,6 @@
 #include "engine/experiment.h"
 
+#include "engine/experiment_names.h"
 #include "engine/experiment_readers.h"
 #include "util/config_reader.h"
 
@@ -121,6 +122,10 @@ ExperimentConfig parseExperiment(const json& document, std::string_view source)
                                  " is not allowed; allowed: \"auto\", \"cpu\", \"cuda\", "
                                  "\"cuda:N\" (N a GPU index)");
     }
+    config.precision = fromName<model::Precision>(
+        model::kPrecisionNames,
+        root.choice("precision", std::string(model::toString(config.precision)),
+                    model::kPrecisionNames));
     config.threads = root.integer("threads", config.threads, Range::closed(0, 4096));
     readBlocks(root, config);
     root.finish();

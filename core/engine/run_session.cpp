@@ -200,13 +200,15 @@ RunSummary RunSession::runPhases()
     if (m_collective)
         train::broadcastModel(*m_collective, *lm); // every rank starts from rank 0's weights
     lm->setActivationCheckpointing(m_config.model.activationCheckpointing);
+    lm->setPrecision(m_config.precision); // π_ref, cloned from it, keeps it
     checkExamplesFit(lm->config(), data);
     const auto params = model::countParameters(*lm);
     emit(ModelPrepared{model::toString(lm->config().arch) + ", " +
                            std::to_string(lm->config().numLayers) + " layers, d" +
                            std::to_string(lm->config().hiddenSize) + ", vocabulary " +
                            std::to_string(lm->config().vocabSize) + ", on " + device.str() +
-                           (lm->activationCheckpointing() ? ", activation checkpointing" : ""),
+                           (lm->activationCheckpointing() ? ", activation checkpointing" : "") +
+                           (lm->precision() == model::Precision::Bf16 ? ", bf16 autocast" : ""),
                        params});
 
     const auto resumeAt = [this](std::string_view phase) -> std::optional<fs::path> {

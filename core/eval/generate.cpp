@@ -1,5 +1,6 @@
 #include "eval/generate.h"
 
+#include "model/device.h"
 #include "util/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -45,7 +46,7 @@ Sequences leftPad(const std::vector<std::vector<std::int32_t>>& prompts, std::in
             maskAccess[row][offset + static_cast<std::int64_t>(i)] = 1;
         }
     }
-    return {ids.to(device), mask.to(device), length};
+    return {model::toDevice(ids, device), model::toDevice(mask, device), length};
 }
 
 // Rows with identical prompts (AN draws several continuations per prompt) share one encoding:

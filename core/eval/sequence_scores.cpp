@@ -1,6 +1,7 @@
 #include "eval/sequence_scores.h"
 
 #include "data/examples.h"
+#include "model/device.h"
 #include "train/batching.h"
 
 #include <torch/torch.h>
@@ -39,15 +40,15 @@ std::vector<double> continuationLogLikelihoods(model::CausalLMImpl& model,
         std::vector<std::size_t> indices(count);
         std::iota(indices.begin(), indices.end(), begin);
         const auto batch = train::makeBatch(examples, indices);
-        const auto ids = batch.inputIds.to(device);
-        const auto logProbs =
-            model.forward(ids, batch.attentionMask.to(device)).logits.to(torch::kFloat32)
-                .log_softmax(-1);
+        const auto ids = model::toDevice(batch.inputIds, device);
+        const auto logProbs = model.forward(ids, model::toDevice(batch.attentionMask, device))
+                                  .logits.to(torch::kFloat32)
+                                  .log_softmax(-1);
         // Token t is predicted by the logits at t − 1.
         const auto picked = logProbs.slice(1, 0, -1)
                                 .gather(2, ids.slice(1, 1).unsqueeze(-1))
                                 .squeeze(-1);
-        const auto summed = (picked * batch.lossMask.slice(1, 1).to(device))
+        const auto summed = (picked * model::toDevice(batch.lossMask.slice(1, 1), device))
                                 .sum(1)
                                 .to(torch::kCPU, torch::kFloat64)
                                 .contiguous();

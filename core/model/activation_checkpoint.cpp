@@ -1,5 +1,7 @@
 #include "model/activation_checkpoint.h"
 
+#include "model/autocast_scope.h"
+
 #include <torch/csrc/autograd/custom_function.h>
 
 namespace cpo::model {
@@ -13,6 +15,10 @@ using torch::autograd::variable_list;
 struct Recompute : torch::CustomClassHolder {
     BlockFunction block;
     std::vector<torch::Tensor> parameters;
+    // Autocast as the forward had it: backward usually runs outside the autocast scope, and
+    // the recomputed block must run in the dtypes the forward did (as torch.utils.checkpoint).
+    torch::DeviceType deviceType = torch::kCPU;
+    AutocastState autocast;
 };
 
 struct CheckpointedBlock : torch::autograd::Function<CheckpointedBlock> {
@@ -35,6 +41,7 @@ struct CheckpointedBlock : torch::autograd::Function<CheckpointedBlock> {
         torch::Tensor output;
         {
             torch::AutoGradMode enable(true);
+            const AutocastScope autocast(recompute->deviceType, recompute->autocast);
             output = recompute->block(input);
         }
         // Differentiate with respect to x and the parameters that learn.
@@ -64,6 +71,8 @@ torch::Tensor checkpointedBlock(BlockFunction block, const torch::Tensor& x,
     auto recompute = c10::make_intrusive<Recompute>();
     recompute->block = std::move(block);
     recompute->parameters = parameters;
+    recompute->deviceType = x.device().type();
+    recompute->autocast = autocastState(recompute->deviceType);
     return CheckpointedBlock::apply(x, recompute, at::TensorList(parameters));
 }
 

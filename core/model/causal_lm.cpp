@@ -145,6 +145,7 @@ CausalLM cloneModel(const CausalLMImpl& model)
     for (auto& item : clone->named_buffers())
         item.value().copy_(sourceBuffers[item.key()]);
     clone->train(model.is_training());
+    clone->setPrecision(model.precision()); // π_ref scores as π_θ does
     return clone;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/model_config.h"
+#include "model/precision.h"
 
 #include <torch/torch.h>
 
@@ -85,6 +86,12 @@ public:
     void setActivationCheckpointing(bool on) { m_checkpointActivations = on; }
     bool activationCheckpointing() const { return m_checkpointActivations; }
 
+    // The arithmetic of training forwards (model/precision.h): a runtime choice (the
+    // experiment's "precision"), which the trainers apply around their forwards through
+    // model/autocast_scope.h; other forwards (generation, validation) stay fp32. Fp32 by default.
+    void setPrecision(Precision precision) { m_precision = precision; }
+    Precision precision() const { return m_precision; }
+
 protected:
     // Whether this forward call checkpoints its blocks: switched on, recording a graph, and
     // without a KV cache (decoding is never differentiated).
@@ -96,6 +103,7 @@ protected:
 private:
     ModelConfig m_config;
     bool m_checkpointActivations = false;
+    Precision m_precision = Precision::Fp32;
 };
 
 using CausalLM = std::shared_ptr<CausalLMImpl>;
@@ -104,7 +112,8 @@ using CausalLM = std::shared_ptr<CausalLMImpl>;
 // embedding weights, zeros for biases, ones for norms). Seed with torch::manual_seed first.
 CausalLM createModel(const ModelConfig& config);
 
-// A deep copy: same config, parameter values copied into new storage on the same device.
+// A deep copy: same config and precision, parameter values copied into new storage on the same
+// device.
 // (A CausalLM handle is a shared pointer; copying the handle shares the weights.)
 CausalLM cloneModel(const CausalLMImpl& model);
 

@@ -45,4 +45,11 @@ torch::Device parseDevice(const std::string& spec, std::string_view source)
     return device;
 }
 
+torch::Tensor toDevice(const torch::Tensor& tensor, torch::Device device)
+{
+    if (!device.is_cuda() || !tensor.is_cpu())
+        return tensor.to(device);
+    return tensor.pin_memory().to(device, tensor.scalar_type(), /*non_blocking=*/true);
+}
+
 } // namespace cpo::model

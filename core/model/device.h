@@ -14,4 +14,11 @@ namespace cpo::model {
 // the visible devices, or when the spec is none of those.
 torch::Device parseDevice(const std::string& spec, std::string_view source = "device");
 
+// A batch's tensor, built on the host, on `device`: every batch goes to the model through here.
+// To a CUDA device it is copied into pinned (page-locked) host memory and from there without
+// blocking the host, which goes on preparing work while the copy runs (ordered on the stream
+// before the kernels that read it; the pinned block is kept until the copy is done). On the
+// CPU it is the tensor itself, as Tensor::to gives it.
+torch::Tensor toDevice(const torch::Tensor& tensor, torch::Device device);
+
 } // namespace cpo::model

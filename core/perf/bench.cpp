@@ -1,6 +1,7 @@
 #include "perf/bench.h"
 
 #include "eval/generate.h"
+#include "model/autocast_scope.h"
 #include "model/causal_lm.h"
 #include "perf/blas_probe.h"
 #include "perf/peak_memory.h"
@@ -80,7 +81,7 @@ struct Roof {
     int blasThreads = -1;
 };
 
-// The machine's fp32 matmul roof: the fastest 1024^3 product (a roof, not an average over
+// The machine's matmul roof (fp32|bf16): the fastest 1024^3 product (a roof, not an average over
 // whatever else the machine is doing), on a CPU at each OpenBLAS thread count from 1 to the
 // cores (it is not always all of them: its threads may fight LibTorch's or other processes').
 // After each switch of the thread count a few untimed calls let OpenBLAS's pool start and
@@ -91,9 +92,12 @@ constexpr int kRoofWarmups = 3;
 constexpr int kRoofCalls = 8;
 constexpr double kRoofSeconds = 0.3;
 
-Roof measureMatmulRoof(const torch::Device& device, std::int64_t size)
+Roof measureMatmulRoof(const torch::Device& device, std::int64_t size, model::Precision precision)
 {
-    const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+    const auto options =
+        torch::TensorOptions()
+            .dtype(precision == model::Precision::Bf16 ? torch::kBFloat16 : torch::kFloat32)
+            .device(device);
     const auto a = torch::randn({size, size}, options);
     const auto b = torch::randn({size, size}, options);
     auto c = torch::empty({size, size}, options);
@@ -157,6 +161,7 @@ Timed cpoStep(const BenchOptions& options, bool shared)
     auto policy = model::createModel(benchModelConfig(shape));
     policy->to(options.device);
     policy->train();
+    policy->setPrecision(options.precision);
     auto reference = model::cloneModel(*policy);
     reference->eval();
     torch::optim::AdamW optimizer(policy->parameters(), torch::optim::AdamWOptions(1e-4));
@@ -180,17 +185,24 @@ Timed cpoStep(const BenchOptions& options, bool shared)
         optimizer.zero_grad();
         torch::Tensor rewards;
         if (shared) {
-            const auto referenceSums = train::referenceLogProbs(*reference, candidates,
-                                                                examples, cache, options.device)
-                                           .sums();
+            torch::Tensor referenceSums;
+            {
+                const model::AutocastScope autocast(*reference);
+                referenceSums = train::referenceLogProbs(*reference, candidates, examples, cache,
+                                                         options.device)
+                                    .sums();
+            }
+            const model::AutocastScope autocast(*policy);
             rewards = train::scoreSharedPrompts(*policy, candidates.request()).sums() -
                       referenceSums;
         } else {
             torch::Tensor referenceSums;
             {
                 torch::NoGradGuard noGrad;
+                const model::AutocastScope autocast(*reference);
                 referenceSums = train::scoreFullSequences(*reference, candidates.request()).sums();
             }
+            const model::AutocastScope autocast(*policy);
             rewards = train::scoreFullSequences(*policy, candidates.request()).sums() -
                       referenceSums;
         }
@@ -280,6 +292,7 @@ double secondsPerCall(const std::function<void()>& fn, int repeats)
 nlohmann::json BenchReport::toJson() const
 {
     nlohmann::json out = {{"device", device},   {"shape", shape},       {"blas", blas},
+                          {"precision", precision},
                           {"blas_core", blasCore},
                           {"threads", threads}, {"blas_threads", blasThreads},
                           {"params", params}};
@@ -321,6 +334,7 @@ BenchReport runBench(const BenchOptions& options, const BenchProgress& progress)
     const auto sizes = std::to_string(shape.batch) + " x " + std::to_string(shape.sequence);
     result.device = options.device.str();
     result.shape = shape.name;
+    result.precision = std::string(model::toString(options.precision));
     if (options.device.is_cuda()) {
         result.blas = "cublas";
     } else {
@@ -333,9 +347,9 @@ BenchReport runBench(const BenchOptions& options, const BenchProgress& progress)
     result.params = model::countParameters(*model::createModel(benchModelConfig(shape)));
 
     if (wanted(BenchStage::Matmul)) {
-        report("matmul " + std::to_string(shape.matmul) + "^3 fp32, the roof" +
-               (options.device.is_cuda() ? "" : " over BLAS thread counts"));
-        const auto roof = measureMatmulRoof(options.device, shape.matmul);
+        report("matmul " + std::to_string(shape.matmul) + "^3 " + result.precision +
+               ", the roof" + (options.device.is_cuda() ? "" : " over BLAS thread counts"));
+        const auto roof = measureMatmulRoof(options.device, shape.matmul, options.precision);
         result.matmulGflops = roof.gflops;
         result.matmulBlasThreads = roof.blasThreads;
     }
@@ -345,16 +359,21 @@ BenchReport runBench(const BenchOptions& options, const BenchProgress& progress)
         auto model = model::createModel(benchModelConfig(shape));
         model->to(options.device);
         model->train();
+        model->setPrecision(options.precision);
         torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-4));
         const auto tokens = torch::randint(
             0, shape.vocab, {shape.batch, shape.sequence},
             torch::TensorOptions().dtype(torch::kInt64).device(options.device));
         const auto step = [&] {
             optimizer.zero_grad();
-            const auto logits = model->forward(tokens).logits;
-            const auto loss = torch::nn::functional::cross_entropy(
-                logits.slice(1, 0, shape.sequence - 1).reshape({-1, logits.size(-1)}),
-                tokens.slice(1, 1).reshape({-1}));
+            torch::Tensor loss;
+            {
+                const model::AutocastScope autocast(*model);
+                const auto logits = model->forward(tokens).logits.to(torch::kFloat32);
+                loss = torch::nn::functional::cross_entropy(
+                    logits.slice(1, 0, shape.sequence - 1).reshape({-1, logits.size(-1)}),
+                    tokens.slice(1, 1).reshape({-1}));
+            }
             loss.backward();
             optimizer.step();
             (void)loss.item<float>();

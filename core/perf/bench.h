@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/model_config.h"
+#include "model/precision.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -21,7 +22,7 @@ enum class BenchStage { Matmul, Mle, Cpo, CpoNaive, An, AnNaive };
 const std::vector<std::string>& benchStageNames();
 std::optional<BenchStage> parseBenchStage(const std::string& name);
 
-// The model and batch a bench measures (GPT-2 architecture, fp32, AdamW). `small`, the
+// The model and batch a bench measures (GPT-2 architecture, fp32 weights, AdamW). `small`, the
 // default and the README's figures, fits a laptop; `gpu` is GPT-2 medium (d1024, 24 layers,
 // 16 heads, vocabulary 50257) on 8 x 1024 tokens with an 8192^3 matmul roof, for a large GPU.
 // The CPO steps split `sequence` into prompt and continuation halves.
@@ -44,6 +45,9 @@ model::ModelConfig benchModelConfig(const BenchShape& shape);
 
 struct BenchOptions {
     torch::Device device = torch::kCPU;
+    // Bf16: the matmul roof in bf16, the MLE and CPO steps' forwards under bf16 autocast (fp32
+    // weights and AdamW, losses in fp32: as a run with "precision": "bf16"); sampling stays fp32.
+    model::Precision precision = model::Precision::Fp32;
     int warmupSteps = 2;
     int timedSteps = 8;
     std::uint64_t seed = 1234;
@@ -63,18 +67,19 @@ struct StageCost {
 
 // Figures for the fixed bench configuration (see the README): a GPT-2 of vocabulary 4096,
 // d_model 256, 4 layers, 4 heads, 128 positions, trained on batches of 8 x 128 random tokens
-// with AdamW (lr 1e-4), fp32, next-token loss over all positions. A figure is empty when its
-// stage was not measured.
+// with AdamW (lr 1e-4), fp32 (or bf16 autocast: BenchOptions::precision), next-token loss
+// over all positions. A figure is empty when its stage was not measured.
 struct BenchReport {
     std::string device;
     std::string shape;                // BenchShape::name
+    std::string precision;            // "fp32" | "bf16"
     std::string blas;
     std::string blasCore;             // OpenBLAS's kernel set, e.g. "SkylakeX"
     int threads = 0;                  // LibTorch's intra-op threads for the training stages
     int blasThreads = -1;             // OpenBLAS's threads for them; -1: another BLAS
     std::int64_t params = 0;          // every trainable parameter, tied LM head counted once
-    // The roof: fp32 1024^3 matmul, the fastest call over OpenBLAS thread counts 1..cores
-    // (matmulBlasThreads: the count that reached it).
+    // The roof: a 1024^3 matmul in the precision's type (fp32 or bf16), the fastest call over
+    // OpenBLAS thread counts 1..cores (matmulBlasThreads: the count that reached it).
     std::optional<double> matmulGflops;
     int matmulBlasThreads = -1;
     std::optional<double> mleStepMs;

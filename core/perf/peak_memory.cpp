@@ -1,11 +1,9 @@
 #include "perf/peak_memory.h"
 
+#include "model/cuda_peak_memory.h"
+
 #include <fstream>
 #include <string>
-
-#ifdef CPO_TORCH_CUDA
-#include <c10/cuda/CUDACachingAllocator.h>
-#endif
 
 namespace cpo::perf {
 namespace {
@@ -32,11 +30,7 @@ std::optional<double> peakResidentKb()
 PeakMemoryWindow::PeakMemoryWindow(torch::Device device) : m_device(device)
 {
     std::ofstream("/proc/self/clear_refs") << "5";
-#ifdef CPO_TORCH_CUDA
-    if (m_device.is_cuda())
-        c10::cuda::CUDACachingAllocator::resetPeakStats(m_device.index() < 0 ? 0
-                                                                             : m_device.index());
-#endif
+    model::resetCudaPeakMemory(m_device);
 }
 
 std::optional<double> PeakMemoryWindow::peakRssMb() const
@@ -47,16 +41,7 @@ std::optional<double> PeakMemoryWindow::peakRssMb() const
 
 std::optional<double> PeakMemoryWindow::cudaPeakGb() const
 {
-#ifdef CPO_TORCH_CUDA
-    if (m_device.is_cuda()) {
-        const auto index = m_device.index() < 0 ? 0 : m_device.index();
-        const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(index);
-        // Entry 0 is StatType::AGGREGATE (every pool), whose namespace moved in LibTorch 2.
-        const auto& allocated = stats.allocated_bytes[0];
-        return static_cast<double>(allocated.peak) / static_cast<double>(1ULL << 30);
-    }
-#endif
-    return std::nullopt;
+    return model::cudaPeakMemoryGb(m_device);
 }
 
 } // namespace cpo::perf

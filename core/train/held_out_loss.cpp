@@ -1,5 +1,7 @@
 #include "train/held_out_loss.h"
 
+#include "model/device.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -10,14 +12,15 @@ namespace cpo::train {
 torch::Tensor summedContinuationNll(model::CausalLMImpl& model, const Batch& batch)
 {
     const auto device = model.parameters().front().device();
-    const auto ids = batch.inputIds.to(device);
+    const auto ids = model::toDevice(batch.inputIds, device);
     // Rows are right-padded, so under causal attention no real position sees the padding and
     // positions count from 0 either way: the attention mask would change nothing but speed.
     const auto logits = model.forward(ids).logits;
     const auto width = ids.size(1);
     const auto predicted = logits.narrow(1, 0, width - 1).reshape({-1, logits.size(-1)});
     const auto targets = ids.narrow(1, 1, width - 1).reshape({-1});
-    const auto weights = batch.lossMask.to(device).narrow(1, 1, width - 1).reshape({-1});
+    const auto weights =
+        model::toDevice(batch.lossMask, device).narrow(1, 1, width - 1).reshape({-1});
     const auto nll = torch::nn::functional::cross_entropy(
         predicted.to(torch::kFloat32), targets,
         torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));

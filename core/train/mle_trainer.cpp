@@ -1,6 +1,8 @@
 #include "train/mle_trainer.h"
 #include "train/optimizer.h"
 
+#include "model/autocast_scope.h"
+#include "model/cuda_peak_memory.h"
 #include "model/model_config.h"
 #include "train/checkpoint.h"
 #include "train/data_parallel.h"
@@ -102,12 +104,17 @@ void MleTrainer::resume(const std::filesystem::path& checkpoint)
 
 torch::Tensor MleTrainer::summedNll(const Batch& batch)
 {
+    // bf16 precision: the forward under autocast, the NLL summed in float32 (held_out_loss.h);
+    // backward runs after the scope.
+    const model::AutocastScope autocast(*m_model);
     return summedContinuationNll(*m_model, batch);
 }
 
 MleTrainer::StepOutcome MleTrainer::trainStep()
 {
     const auto start = Clock::now();
+    const auto device = m_model->parameters().front().device();
+    model::resetCudaPeakMemory(device);
     // Whatever the caller's thread has set (an outer NoGradGuard), a training step records.
     torch::AutoGradMode recordGraph(true);
     const std::int64_t stepNumber = m_step + 1;
@@ -192,6 +199,7 @@ MleTrainer::StepOutcome MleTrainer::trainStep()
     metrics.tokensPerSecond = metrics.stepSeconds > 0.0
                                   ? static_cast<double>(realTokens) / metrics.stepSeconds
                                   : 0.0;
+    metrics.cudaPeakMemGb = model::cudaPeakMemoryGb(device);
     return {metrics, {}};
 }
 

@@ -25,6 +25,9 @@ struct StepMetrics {
     double tokensPerSecond = 0.0;   // real (unpadded) tokens through the model per second
     double stepSeconds = 0.0;
     double elapsedSeconds = 0.0;    // since run() began
+    // The CUDA caching allocator's peak during the step, GiB (weights and optimizer state
+    // included; this rank's own in a data-parallel run); absent off CUDA.
+    std::optional<double> cudaPeakMemGb = std::nullopt;
 
     friend bool operator==(const StepMetrics&, const StepMetrics&) = default;
 };
@@ -85,6 +88,7 @@ struct CpoStepMetrics {
     double tokensPerSecond = 0.0;         // real tokens through π_θ (prompts once) per second
     double stepSeconds = 0.0;
     double elapsedSeconds = 0.0;          // since run() began
+    std::optional<double> cudaPeakMemGb = std::nullopt; // as StepMetrics'
 
     friend bool operator==(const CpoStepMetrics&, const CpoStepMetrics&) = default;
 };

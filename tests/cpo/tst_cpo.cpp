@@ -2,6 +2,7 @@
 
 #include "oracle/oracle_task.h"
 #include "model/causal_lm.h"
+#include "model/precision.h"
 #include "train/checkpoint.h"
 #include "train/cpo/candidate_scoring.h"
 #include "train/cpo/cpo_loss.h"
@@ -211,6 +212,7 @@ private Q_SLOTS:
     void saturationAlert_data();
     void saturationAlert();
     void healthChecksOff();
+    void bf16CpoTracksFp32();
 };
 
 void TestCpo::lossK2IsDpo_data()
@@ -1092,6 +1094,50 @@ void TestCpo::healthChecksOff()
     defaults.reset();
     QCOMPARE(alertChecks(defaults, train::HealthKind::Saturated, logProbs, margins, ones, zeros),
              QList<int>{4});
+}
+
+void TestCpo::bf16CpoTracksFp32()
+{
+    // The same 4 CPO steps (TN negatives: the same ones in both runs, given the seed) from the
+    // same weights in fp32 and with precision bf16: π_θ's and π_ref's scoring forwards run
+    // under CPU autocast, the log-prob sums and the loss in fp32. Tolerance: each step's loss
+    // within 0.02, absolute. The loss starts at ln 4 = 1.39 (π_θ = π_ref: every reward 0) and
+    // a reward is β times a difference of two sums of ~10 log-probs, each rounded in bf16 by
+    // ~0.4 % of a logit. (Accuracy is not compared: with rewards all near 0 at the start, which
+    // candidate is highest is decided by rounding.)
+    const auto oracle = tinyOracle();
+    const data::OracleTask task(oracle);
+    const auto trainSet = task.examples(data::Split::Train);
+    auto options = smallCpo(4, task.eosId());
+    options.sampler.kind = neg::SamplerKind::Tn;
+    options.samplesEvery = 0;
+    const auto start = oracleStudent(oracle, 4);
+    std::vector<train::CpoStepMetrics> steps[2];
+    for (const auto precision : {model::Precision::Fp32, model::Precision::Bf16}) {
+        const bool bf16 = precision == model::Precision::Bf16;
+        auto policy = model::cloneModel(*start);
+        policy->setPrecision(precision);
+        QTemporaryDir dir;
+        train::CpoTrainer trainer(policy, nullptr, trainSet, options, dir.path().toStdString());
+        QVERIFY(trainer.reference()->precision() == precision); // cloned from π_θ
+        trainer.setEventCallback([&](const train::CpoEvent& event) {
+            if (const auto* m = std::get_if<train::CpoStepMetrics>(&event))
+                steps[bf16].push_back(*m);
+        });
+        QVERIFY(trainer.run().outcome == train::PhaseOutcome::Finished);
+        for (const auto& p : policy->parameters())
+            QCOMPARE(p.scalar_type(), torch::kFloat32);
+    }
+    QCOMPARE(steps[1].size(), steps[0].size());
+    double worst = 0.0;
+    for (std::size_t i = 0; i < steps[0].size(); ++i) {
+        QVERIFY(!steps[1][i].cudaPeakMemGb); // a CPU step has no CUDA figure
+        worst = std::max(worst, std::abs(steps[1][i].loss - steps[0][i].loss));
+    }
+    qInfo("bf16 against fp32: CPO step losses within %.5f (first %.5f against %.5f)", worst,
+          steps[1][0].loss, steps[0][0].loss);
+    QVERIFY(steps[1][0].loss != steps[0][0].loss); // the bf16 forwards really ran in bf16
+    QVERIFY(worst <= 0.02);
 }
 
 QTEST_MAIN(TestCpo)

@@ -113,6 +113,7 @@ void TestExperiment::defaultsFilled()
     QCOMPARE(config.seed, std::uint64_t(1));
     QCOMPARE(config.device, std::string("auto"));
     QCOMPARE(config.threads, std::int64_t(0));
+    QVERIFY(config.precision == cpo::model::Precision::Fp32);
     QVERIFY(!config.tokenizer);
     QCOMPARE(config.outputDir, std::string());
 
@@ -237,6 +238,8 @@ void TestExperiment::badField_data()
                                   << QStringList{"\"csv\"", "\"oracle\"", "\"text_corpus\""};
     QTest::newRow("device") << QStringList{"device=gpu"} << "device"
                             << QStringList{"\"gpu\"", "\"cuda:N\""};
+    QTest::newRow("precision") << QStringList{"precision=fp16"} << "precision"
+                               << QStringList{"\"fp16\"", "\"fp32\", \"bf16\""};
     QTest::newRow("field preset") << QStringList{"dataset.kind=instruction_jsonl",
                                                  "dataset.instruction_jsonl.path=d.jsonl",
                                                  "dataset.instruction_jsonl.fields=sharegpt",
@@ -415,7 +418,7 @@ void TestExperiment::canonicalRoundTrip()
     for (const char* assignment :
          {"seed=42", "device=cuda:1", "threads=2", "description=round trip",
           "model.init.arch=llama", "model.init.num_kv_heads=2", "model.init.rope_theta=5e5",
-          "model.activation_checkpointing=true",
+          "model.activation_checkpointing=true", "precision=bf16",
           "dataset.kind=instruction_jsonl", "dataset.instruction_jsonl.path=d.jsonl",
           "dataset.instruction_jsonl.fields={\"instruction\":\"q\",\"response\":\"a\","
           "\"context\":\"\"}",
@@ -437,6 +440,7 @@ void TestExperiment::canonicalRoundTrip()
     QCOMPARE(again.seed, std::uint64_t(42));
     QCOMPARE(again.model.init->ropeTheta, 5e5);
     QVERIFY(again.model.activationCheckpointing);
+    QVERIFY(again.precision == cpo::model::Precision::Bf16);
     QCOMPARE(again.dataset.instructionJsonl.fieldsPreset, std::string());
     QCOMPARE(again.dataset.instructionJsonl.fields.instruction, std::string("q"));
     QCOMPARE(again.dataset.instructionJsonl.fields.category, std::string("category"));
@@ -491,6 +495,16 @@ void TestExperiment::hashStable()
     QVERIFY(withEval != hash);
     evaluated.eval->alphas = {0.5};
     QVERIFY(configHash(evaluated) != withEval);
+    // fp32 is left out of the canonical form (runs stored before the field keep their hash,
+    // and "precision": "fp32" spelled out gives the same); bf16 is part of what a run was.
+    QVERIFY(!toJson(terse).contains("precision"));
+    auto fp32 = base();
+    fp32["precision"] = "fp32";
+    QCOMPARE(configHash(parseExperiment(fp32, "fp32.json")), hash);
+    auto bf16 = base();
+    applyOverride(bf16, "precision=bf16");
+    QVERIFY(toJson(parseExperiment(bf16, "bf16.json"))["precision"] == "bf16");
+    QVERIFY(configHash(parseExperiment(bf16, "bf16.json")) != hash);
 }
 
 void TestExperiment::overrides()

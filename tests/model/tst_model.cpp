@@ -1,4 +1,7 @@
+#include "model/autocast_scope.h"
 #include "model/causal_lm.h"
+#include "model/cuda_peak_memory.h"
+#include "model/device.h"
 #include "model/hf_folder.h"
 #include "model/model_config.h"
 #include "util/error.h"
@@ -190,6 +193,14 @@ private Q_SLOTS:
     void configRoundTrip();
 
     void configDefaults();
+
+    void autocastScopeRestoresState();
+    void bf16ForwardUnderAutocast_data();
+    void bf16ForwardUnderAutocast();
+    void activationCheckpointingUnderAutocast_data();
+    void activationCheckpointingUnderAutocast();
+    void toDeviceOnCpuIsTheTensor();
+    void cudaPeakMemoryIsAbsentOnCpu();
 };
 
 void TestModel::initTestCase()
@@ -738,6 +749,143 @@ void TestModel::configDefaults()
 
     QVERIFY(architectureFromString("llama") == Architecture::Llama);
     QVERIFY(toString(Architecture::Gpt2) == "gpt2");
+}
+
+void TestModel::autocastScopeRestoresState()
+{
+    const auto before = autocastState(torch::kCPU);
+    const auto cudaBefore = autocastState(torch::kCUDA);
+    QVERIFY(!before.enabled);
+    const auto a = torch::randn({4, 4});
+    {
+        const AutocastScope outer(torch::kCPU, {true, torch::kBFloat16});
+        QVERIFY((autocastState(torch::kCPU) == AutocastState{true, torch::kBFloat16}));
+        QCOMPARE(torch::mm(a, a).scalar_type(), torch::kBFloat16); // really on
+        {
+            const AutocastScope inner(torch::kCPU, {false, torch::kBFloat16});
+            QVERIFY(!autocastState(torch::kCPU).enabled);
+            QCOMPARE(torch::mm(a, a).scalar_type(), torch::kFloat32);
+        }
+        QVERIFY(autocastState(torch::kCPU).enabled); // the inner scope put the outer's back
+        QVERIFY(autocastState(torch::kCUDA) == cudaBefore); // another device type: untouched
+    }
+    QVERIFY(autocastState(torch::kCPU) == before);
+    QCOMPARE(torch::mm(a, a).scalar_type(), torch::kFloat32);
+
+    // Also when the work in the scope throws.
+    try {
+        const AutocastScope scope(torch::kCPU, {true, torch::kBFloat16});
+        throw std::runtime_error("fails inside");
+    } catch (const std::runtime_error&) {
+    }
+    QVERIFY(autocastState(torch::kCPU) == before);
+
+    // From a model: bf16 switches autocast on for its device type, fp32 changes nothing.
+    auto model = randomModel("gpt2");
+    {
+        const AutocastScope scope(*model);
+        QVERIFY(!autocastState(torch::kCPU).enabled);
+    }
+    model->setPrecision(Precision::Bf16);
+    QVERIFY(cloneModel(*model)->precision() == Precision::Bf16); // π_ref scores as π_θ does
+    {
+        const AutocastScope scope(*model);
+        QVERIFY((autocastState(torch::kCPU) == AutocastState{true, torch::kBFloat16}));
+    }
+    QVERIFY(autocastState(torch::kCPU) == before);
+    QVERIFY_EXCEPTION_THROWN(AutocastScope(torch::kMeta, {true, torch::kBFloat16}),
+                             cpo::Error);
+}
+
+void TestModel::bf16ForwardUnderAutocast_data()
+{
+    addArchitectureRows();
+}
+
+void TestModel::bf16ForwardUnderAutocast()
+{
+    // A training forward of a bf16 model under its scope: the matmuls run in bf16 (the logits
+    // come out bf16) while the parameters stay float32, and the logits stay close to fp32's.
+    // Tolerance: bf16 keeps 8 significant bits (relative rounding 2^-9 = 0.2 %), each matmul
+    // rounds its inputs and the two-layer model's errors add up (its weights are scaled up
+    // 10x, so the logits are large), so 3 % of the largest logit; measured 0.9-1.1 %.
+    QFETCH(QString, kind);
+    const auto ids = torch::randint(0, 64, {2, 9}, torch::kLong);
+    auto model = randomModel(kind);
+    model->train();
+    const auto fp32 = model->forward(ids).logits.detach();
+    model->setPrecision(Precision::Bf16);
+    torch::Tensor bf16;
+    {
+        const AutocastScope scope(*model);
+        bf16 = model->forward(ids).logits;
+    }
+    QCOMPARE(bf16.scalar_type(), torch::kBFloat16);
+    for (const auto& p : model->parameters())
+        QCOMPARE(p.scalar_type(), torch::kFloat32);
+    const double scale = fp32.abs().max().item<double>();
+    const double difference = maxAbsDiff(bf16.to(torch::kFloat32), fp32);
+    qInfo("max |bf16 - fp32| = %.4g (%.2f %% of the largest logit %.3g)", difference,
+          100.0 * difference / scale, scale);
+    QVERIFY(difference > 0.0); // autocast really ran
+    QVERIFY(difference <= 0.03 * scale);
+}
+
+void TestModel::activationCheckpointingUnderAutocast_data()
+{
+    addArchitectureRows();
+}
+
+void TestModel::activationCheckpointingUnderAutocast()
+{
+    // Backward runs after the autocast scope has ended: the recomputed blocks must run in the
+    // forward's dtypes all the same, which gives the gradients of the plain bf16 forward.
+    QFETCH(QString, kind);
+    const auto ids = torch::randint(0, 64, {2, 9}, torch::kLong);
+    std::map<std::string, torch::Tensor> grads[2];
+    for (const bool checkpointing : {false, true}) {
+        const auto model = randomModel(kind);
+        model->train();
+        model->setPrecision(Precision::Bf16);
+        model->setActivationCheckpointing(checkpointing);
+        torch::Tensor loss;
+        {
+            const AutocastScope scope(*model);
+            const auto logits = model->forward(ids).logits.to(torch::kFloat32);
+            loss = torch::cross_entropy_loss(logits.narrow(1, 0, 8).reshape({-1, 64}),
+                                             ids.narrow(1, 1, 8).reshape({-1}));
+        }
+        QCOMPARE(loss.scalar_type(), torch::kFloat32);
+        loss.backward();
+        for (const auto& [name, p] : namedParameters(*model)) {
+            QVERIFY2(p.grad().defined(), name.c_str());
+            QCOMPARE(p.grad().scalar_type(), torch::kFloat32);
+            grads[checkpointing][name] = p.grad().clone();
+        }
+    }
+    for (const auto& [name, grad] : grads[0]) {
+        const auto difference = maxAbsDiff(grads[1][name], grad);
+        QVERIFY2(difference <= 1e-6, qPrintable(QString::fromStdString(name) + " differs by " +
+                                                QString::number(difference)));
+    }
+}
+
+void TestModel::toDeviceOnCpuIsTheTensor()
+{
+    // On the CPU nothing is pinned or copied: the batch tensor itself, values and all.
+    const auto ids = torch::arange(12, torch::kInt64).view({3, 4});
+    const auto moved = toDevice(ids, torch::kCPU);
+    QVERIFY(moved.is_same(ids));
+    QVERIFY(moved.device() == torch::Device(torch::kCPU));
+    QVERIFY(torch::equal(moved, torch::arange(12, torch::kInt64).view({3, 4})));
+    const auto mask = torch::ones({3, 4}, torch::kFloat32);
+    QCOMPARE(toDevice(mask, torch::kCPU).scalar_type(), torch::kFloat32);
+}
+
+void TestModel::cudaPeakMemoryIsAbsentOnCpu()
+{
+    resetCudaPeakMemory(torch::kCPU); // nothing to reset, and no error
+    QVERIFY(!cudaPeakMemoryGb(torch::kCPU).has_value());
 }
 
 QTEST_MAIN(TestModel)

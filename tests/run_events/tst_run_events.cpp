@@ -111,6 +111,7 @@ private Q_SLOTS:
     void notFiniteValuesSurvive();
     void keepsTheEventsFieldNames();
     void badInputNamesTheField();
+    void cudaPeakMemoryIsOptional();
 };
 
 void TestRunEvents::roundTripsEveryKind_data()
@@ -122,8 +123,13 @@ void TestRunEvents::roundTripsEveryKind_data()
     QTest::newRow("phase_started") << RunEvent(PhaseStarted{"cpo", 300});
     QTest::newRow("step") << RunEvent(cpo::train::StepMetrics{3, 2.5, 1e-4, 0.75, 4353.5, 0.25,
                                                               1.0 / 3.0});
+    QTest::newRow("step on cuda") << RunEvent(cpo::train::StepMetrics{
+        3, 2.5, 1e-4, 0.75, 4353.5, 0.25, 1.0 / 3.0, 37.25});
     QTest::newRow("validation") << RunEvent(validation());
     QTest::newRow("cpo_step") << RunEvent(cpoStep());
+    auto onCuda = cpoStep();
+    onCuda.cudaPeakMemGb = 71.5;
+    QTest::newRow("cpo_step on cuda") << RunEvent(onCuda);
     QTest::newRow("sample_set") << RunEvent(sampleSet());
     QTest::newRow("checkpoint")
         << RunEvent(cpo::train::CheckpointSaved{50, "/runs/a/checkpoints/cpo/step-50"});
@@ -227,6 +233,31 @@ void TestRunEvents::badInputNamesTheField()
     QVERIFY(errorOf(ended).find("exploded") != std::string::npos);
     QVERIFY(errorOf(json{{"event", "teleported"}}).find("teleported") != std::string::npos);
     QVERIFY(!errorOf(json::array()).empty());
+}
+
+void TestRunEvents::cudaPeakMemoryIsOptional()
+{
+    // A CPU step has no cuda_peak_mem_gb: the field is left out (the lines read as before),
+    // and a line without it reads back as absent; a CUDA step writes and reads it.
+    const auto cpu = eventToJson(cpo::train::StepMetrics{3, 2.5, 1e-4, 0.75, 4353.5, 0.25, 1.0});
+    QVERIFY(!cpu.contains("cuda_peak_mem_gb"));
+    QVERIFY(!std::get<cpo::train::StepMetrics>(eventFromJson(cpu)).cudaPeakMemGb);
+    QVERIFY(!eventToJson(cpoStep()).contains("cuda_peak_mem_gb"));
+    QVERIFY(!std::get<cpo::train::CpoStepMetrics>(eventFromJson(eventToJson(cpoStep())))
+                 .cudaPeakMemGb);
+
+    cpo::train::StepMetrics gpu{3, 2.5, 1e-4, 0.75, 4353.5, 0.25, 1.0, 12.75};
+    auto line = eventToJson(gpu);
+    QCOMPARE(line["cuda_peak_mem_gb"].get<double>(), 12.75);
+    QCOMPARE(std::get<cpo::train::StepMetrics>(eventFromJson(line)).cudaPeakMemGb.value_or(0),
+             12.75);
+    line["cuda_peak_mem_gb"] = "a lot";
+    try {
+        eventFromJson(line);
+        QFAIL("a text cuda_peak_mem_gb was read");
+    } catch (const cpo::Error& e) {
+        QVERIFY2(std::string(e.what()).find("cuda_peak_mem_gb") != std::string::npos, e.what());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestRunEvents)

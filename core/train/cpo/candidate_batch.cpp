@@ -1,5 +1,6 @@
 #include "train/cpo/candidate_batch.h"
 
+#include "model/device.h"
 #include "train/ranking.h"
 #include "util/error.h"
 
@@ -115,7 +116,7 @@ SequenceLogProbs referenceLogProbs(model::CausalLMImpl& reference, const Candida
             cache.find(example.hash, known.size()) == nullptr)
             cache.insert(example.hash, known);
     }
-    return {values.to(device), mask.to(device)};
+    return {model::toDevice(values, device), model::toDevice(mask, device)};
 }
 
 CandidateOrder rankCandidates(model::CausalLMImpl& embedding, const CandidateBatch& batch)
@@ -150,9 +151,11 @@ CandidateOrder rankCandidates(model::CausalLMImpl& embedding, const CandidateBat
         }
     }
     const auto device = embedding.parameters().front().device();
-    const auto embeddings = continuationEmbeddings(embedding, ids.to(device),
-                                                   attention.to(device), continuation.to(device))
-                                .to(torch::kCPU);
+    const auto embeddings =
+        continuationEmbeddings(embedding, model::toDevice(ids, device),
+                               model::toDevice(attention, device),
+                               model::toDevice(continuation, device))
+            .to(torch::kCPU);
     CandidateOrder out;
     out.order = torch::zeros({batch.examples, batch.k}, torch::kInt64);
     out.similarities.assign(static_cast<std::size_t>(rows), 1.0);

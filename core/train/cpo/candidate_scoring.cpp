@@ -1,5 +1,6 @@
 #include "train/cpo/candidate_scoring.h"
 
+#include "model/device.h"
 #include "train/cpo/selected_log_probs.h"
 #include "util/error.h"
 
@@ -97,8 +98,8 @@ SequenceLogProbs scoreSharedPrompts(model::CausalLMImpl& model, const ScoringReq
             }
         }
     }
-    headIds = headIds.to(device);
-    headMask = headMask.to(device);
+    headIds = model::toDevice(headIds, device);
+    headMask = model::toDevice(headMask, device);
     model::KVCache cache;
     // A mask only when some prompt is padded: without padding plain causal attention needs
     // none. (A one-token prompt leaves a fully padded head row, masked out below.)
@@ -111,10 +112,10 @@ SequenceLogProbs scoreSharedPrompts(model::CausalLMImpl& model, const ScoringReq
     if (headWidth > 0)
         (void)model.forward(headIds, padded ? headMask : torch::Tensor(), &cache, headWidth);
 
-    const auto owner = torch::tensor(std::vector<std::int64_t>(request.owner.begin(),
-                                                               request.owner.end()),
-                                     torch::kInt64)
-                           .to(device);
+    const auto owner = model::toDevice(
+        torch::tensor(std::vector<std::int64_t>(request.owner.begin(), request.owner.end()),
+                      torch::kInt64),
+        device);
     const auto width = longestOf(request.continuations);
     auto [targets, mask] = padContinuations(request.continuations, width);
     // Inputs: the prompt's last token, then every continuation token but the last (which
@@ -126,9 +127,9 @@ SequenceLogProbs scoreSharedPrompts(model::CausalLMImpl& model, const ScoringReq
     for (std::size_t n = 0; n < request.continuations.size(); ++n)
         inputsAccess[static_cast<std::int64_t>(n)][0] =
             request.prompts[static_cast<std::size_t>(request.owner[n])].back();
-    targets = targets.to(device);
-    mask = mask.to(device);
-    inputs = inputs.to(device);
+    targets = model::toDevice(targets, device);
+    mask = model::toDevice(mask, device);
+    inputs = model::toDevice(inputs, device);
     torch::Tensor logits;
     if (headWidth > 0) {
         auto rowCache = cache.selectRows(owner);
@@ -182,7 +183,7 @@ SequenceLogProbs scoreFullSequences(model::CausalLMImpl& model, const ScoringReq
                 idsAccess[r][t++] = id;
         }
     }
-    ids = ids.to(device);
+    ids = model::toDevice(ids, device);
     // Right-padded: under causal attention no real token sees the padding. The last column is
     // no input: it predicts nothing.
     const auto predicted = total - 1 - first;
@@ -195,11 +196,12 @@ SequenceLogProbs scoreFullSequences(model::CausalLMImpl& model, const ScoringReq
     for (std::int64_t r = 0; r < rows; ++r)
         starts[static_cast<std::size_t>(r)] =
             static_cast<std::int64_t>(promptOf(r).size()) - 1 - first;
-    const auto columns = (torch::tensor(starts, torch::kInt64).unsqueeze(1) +
-                          torch::arange(width, torch::kInt64).unsqueeze(0))
-                             .clamp_max(predicted - 1)
-                             .to(device);
-    const auto mask = padContinuations(request.continuations, width).second.to(device);
+    const auto columns = model::toDevice((torch::tensor(starts, torch::kInt64).unsqueeze(1) +
+                                          torch::arange(width, torch::kInt64).unsqueeze(0))
+                                             .clamp_max(predicted - 1),
+                                         device);
+    const auto mask =
+        model::toDevice(padContinuations(request.continuations, width).second, device);
     return {logProbs.gather(1, columns) * mask, mask};
 }
 

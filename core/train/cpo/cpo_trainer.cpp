@@ -1,6 +1,8 @@
 #include "train/cpo/cpo_trainer.h"
 #include "train/optimizer.h"
 
+#include "model/autocast_scope.h"
+#include "model/cuda_peak_memory.h"
 #include "model/model_config.h"
 #include "train/checkpoint.h"
 #include "train/cpo/candidate_batch.h"
@@ -156,6 +158,7 @@ CpoTrainer::StepOutcome CpoTrainer::trainStep()
     for (auto& group : m_optimizer->param_groups())
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     const auto device = m_policy->parameters().front().device();
+    model::resetCudaPeakMemory(device);
     const double beta = m_options.beta;
     const bool wantSamples =
         m_options.samplesEvery > 0 && stepNumber % m_options.samplesEvery == 0;
@@ -221,9 +224,16 @@ CpoTrainer::StepOutcome CpoTrainer::trainStep()
             assembleCandidates(examples, std::move(sampled), m_referenceCache);
         const auto B = candidates.examples;
         const auto K = candidates.k;
-        const auto reference =
-            referenceLogProbs(*m_reference, candidates, examples, m_referenceCache, device);
-        const auto policy = scoreSharedPrompts(*m_policy, candidates.request());
+        // bf16 precision: both scoring forwards under autocast, each model by its own setting;
+        // log-probs and their sums come out in float32, and backward runs after the scopes.
+        const auto reference = [&] {
+            const model::AutocastScope autocast(*m_reference);
+            return referenceLogProbs(*m_reference, candidates, examples, m_referenceCache, device);
+        }();
+        const auto policy = [&] {
+            const model::AutocastScope autocast(*m_policy);
+            return scoreSharedPrompts(*m_policy, candidates.request());
+        }();
         const auto policySums = policy.sums().view({B, K});
         const auto referenceSums = reference.sums().view({B, K});
         const auto rewards = policySums - referenceSums;
@@ -359,6 +369,7 @@ CpoTrainer::StepOutcome CpoTrainer::trainStep()
     metrics.tokensPerSecond = metrics.stepSeconds > 0.0
                                   ? static_cast<double>(policyTokens) / metrics.stepSeconds
                                   : 0.0;
+    metrics.cudaPeakMemGb = model::cudaPeakMemoryGb(device);
     return {metrics, std::move(samples), {}};
 }
 

@@ -1,5 +1,6 @@
 #include "train/negatives/reference_pass.h"
 
+#include "model/device.h"
 #include "train/batching.h"
 
 #include <algorithm>
@@ -18,7 +19,7 @@ ReferencePass runReferencePass(model::CausalLMImpl& reference,
     const Batch padded = makeBatch(batch, indices);
     const auto device = reference.parameters().front().device();
     // Right-padded rows: under causal attention no real position sees the padding.
-    const auto logits = reference.forward(padded.inputIds.to(device)).logits;
+    const auto logits = reference.forward(model::toDevice(padded.inputIds, device)).logits;
     reference.train(wasTraining);
 
     std::int64_t longest = 0;
@@ -26,15 +27,15 @@ ReferencePass runReferencePass(model::CausalLMImpl& reference,
         longest = std::max(longest, static_cast<std::int64_t>(example.continuation.size()));
     // Continuation token t of row b is predicted by the logits at start_b - 1 + t.
     const auto offsets = torch::arange(longest, torch::kInt64).unsqueeze(0);
-    const auto positions = (padded.continuationStart.unsqueeze(1) - 1 + offsets)
-                               .clamp_max(logits.size(1) - 1)
-                               .to(device);
+    const auto positions = model::toDevice(
+        (padded.continuationStart.unsqueeze(1) - 1 + offsets).clamp_max(logits.size(1) - 1),
+        device);
     const auto picked = logits.gather(
         1, positions.unsqueeze(-1).expand({-1, -1, logits.size(-1)}));
     ReferencePass pass;
     pass.logProbs = picked.to(torch::kFloat32).log_softmax(-1);
 
-    const auto targets = padded.inputIds.to(device)
+    const auto targets = model::toDevice(padded.inputIds, device)
                              .gather(1, (positions + 1).clamp_max(logits.size(1) - 1))
                              .unsqueeze(-1);
     const auto truth = pass.logProbs.gather(2, targets).squeeze(-1).to(torch::kCPU).contiguous();
