@@ -128,9 +128,20 @@ bool RunSession::isFollower() const
 bool RunSession::shareAssignment()
 {
     std::string text = isFollower() ? std::string() : toText({m_config, m_runDir, m_resumeFrom});
-    m_collective->shareText("assignment", text);
-    if (!isFollower())
+    if (!isFollower()) {
+        m_collective->shareText("assignment", text);
         return true;
+    }
+    try {
+        m_collective->shareText("assignment", text);
+    } catch (const Error&) {
+        // Nothing was trained: rank 0 refused the command (e.g. `cpo runs resume` of a finished
+        // run) or died before handing out a run. The collective's advice to resume from the
+        // last checkpoint would mislead here; rank 0's own error says what happened.
+        throw Error(fmt::format("rank {} of {}: rank 0 stopped before it handed out a run (its "
+                                "own error says why); this rank trained nothing",
+                                m_collective->rank(), m_collective->worldSize()));
+    }
     if (text == kNothingToRun)
         return false;
     auto assignment = parseRunAssignment(text);

@@ -6,8 +6,11 @@
 #include "model/hf_folder.h"
 #include "store/run_store.h"
 
+#include <QtCore/QDateTime>
 #include <QtCore/QDir>
+#include <QtCore/QDirIterator>
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QFileInfo>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
@@ -86,6 +89,23 @@ QStringList checkpointsUnder(const QString& runDir)
     return found;
 }
 
+// Every file under `folder` with its size and modification time: equal lists mean nothing
+// there was written.
+QStringList filesUnder(const QString& folder)
+{
+    QStringList found;
+    QDirIterator it(folder, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QFileInfo info(it.next());
+        found << QString("%1 %2 %3")
+                     .arg(info.filePath())
+                     .arg(info.size())
+                     .arg(info.lastModified().toMSecsSinceEpoch());
+    }
+    found.sort();
+    return found;
+}
+
 int freePort()
 {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -107,6 +127,7 @@ class TestDataParallel : public QObject {
 private Q_SLOTS:
     void twoRanksTrainAsOneProcess();
     void deadRankStopsTheOtherAndTheRunResumes();
+    void resumingACompleteRunTrainsNothing();
 
 private:
     QTemporaryDir m_dir;
@@ -202,6 +223,51 @@ void TestDataParallel::deadRankStopsTheOtherAndTheRunResumes()
     QVERIFY2(resumed.exitCode == 0, resumed.err.right(3000).constData());
     QCOMPARE(cpo::test::parseSingleJson(resumed.out)["status"].toString(), "finished");
     QVERIFY(QDir(out + "/mle/step-00000300").exists());
+}
+
+void TestDataParallel::resumingACompleteRunTrainsNothing()
+{
+    using cpo::store::RunStatus;
+    const QString db = m_dir.filePath("complete.sqlite");
+    const QString out = m_dir.filePath("complete-run");
+    const auto first = runCpo(tinyRun({"--out", out, "--db", db, "--set", "cpo=null"}));
+    QVERIFY2(first.exitCode == 0, first.err.right(2000).constData());
+    const QStringList files = filesUnder(out);
+    QVERIFY(!files.isEmpty());
+    const QString scratch = m_dir.filePath("complete-tmp");
+    QVERIFY(QDir().mkpath(scratch));
+    auto environment = QProcessEnvironment::systemEnvironment();
+    environment.insert("TMPDIR", scratch);
+    const QStringList resume{"runs", "resume", "1", "--db", db, "--nproc", "2"};
+
+    // A finished run: rank 0's error as without --nproc, exit status 1, at once (not after the
+    // 60 s --dist-timeout), and rank 1 says it trained nothing instead of advising a resume.
+    QElapsedTimer clock;
+    clock.start();
+    const auto finished = runCpo(resume, {}, environment);
+    QCOMPARE(finished.exitCode, 1);
+    QVERIFY(clock.elapsed() < 30000);
+    QVERIFY(finished.out.isEmpty());
+    QVERIFY2(finished.err.contains("run 1 (demo-oracle, finished) has nothing left to run"),
+             finished.err.right(3000).constData());
+    QVERIFY2(finished.err.contains("rank 1 of 2: rank 0 stopped before it handed out a run"),
+             finished.err.right(3000).constData());
+    QVERIFY2(!finished.err.contains("cpo runs resume ID"), finished.err.right(3000).constData());
+    QCOMPARE(filesUnder(out), files);
+    QVERIFY(QDir(scratch).isEmpty());
+    QCOMPARE(cpo::store::RunStore(db.toStdString()).getRun(1)->status, RunStatus::Finished);
+
+    // A run that failed after its last checkpoint: marked finished, one summary line, exit 0,
+    // and still nothing trained or written in its folder.
+    cpo::store::RunStore(db.toStdString())
+        .updateRunStatus(1, RunStatus::Failed, "died after its last checkpoint");
+    const auto complete = runCpo(resume, {}, environment);
+    QVERIFY2(complete.exitCode == 0, complete.err.right(3000).constData());
+    QCOMPARE(complete.out.count('\n'), 1);
+    QCOMPARE(cpo::test::parseSingleJson(complete.out)["status"].toString(), "finished");
+    QCOMPARE(filesUnder(out), files);
+    QVERIFY(QDir(scratch).isEmpty());
+    QCOMPARE(cpo::store::RunStore(db.toStdString()).getRun(1)->status, RunStatus::Finished);
 }
 
 QTEST_GUILESS_MAIN(TestDataParallel)
