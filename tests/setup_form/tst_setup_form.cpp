@@ -307,6 +307,23 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(cpo::engine::configHash(viaCli)), hashOf(form));
     }
 
+    void precisionShowsItsDefaultAndCanBeChosen()
+    {
+        ExperimentForm form;
+        const QString file = demoCopy();
+        QVERIFY(form.openFile(file));
+        auto* combo = qobject_cast<QComboBox*>(form.field("precision")->editor());
+        QVERIFY(combo);
+        QCOMPARE(combo->currentText(), QStringLiteral("fp32")); // not in the file: the default
+        QVERIFY(!form.isModified());
+        combo->setCurrentText("bf16");
+        Q_EMIT combo->activated(combo->currentIndex());
+        QVERIFY(form.isModified());
+        QVERIFY(form.document().config());
+        QVERIFY(form.document().config()->precision == cpo::model::Precision::Bf16);
+        QCOMPARE(form.copyCliCommand(), "cpo run " + file + " --set precision=bf16");
+    }
+
     void switchingOffAPhaseKeepsItsSettings()
     {
         ExperimentForm form;

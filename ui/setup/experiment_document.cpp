@@ -1,6 +1,7 @@
 #include "setup/experiment_document.h"
 
 #include "engine/experiment_files.h"
+#include "model/precision.h"
 #include "util/error.h"
 #include "util/json_parse.h"
 #include "util/shell_words.h"
@@ -197,6 +198,9 @@ void ExperimentDocument::validate()
     try {
         auto config = engine::parseExperiment(m_json, source);
         m_effective = engine::toJson(config);
+        // toJson leaves an fp32 precision out (earlier runs keep their config hashes); the form
+        // shows what a run would use all the same.
+        m_effective["precision"] = std::string(model::toString(config.precision));
         m_config = std::move(config);
     } catch (const ConfigError& e) {
         m_issues = e.issues();

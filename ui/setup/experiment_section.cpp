@@ -4,6 +4,8 @@
 
 #include "setup/form_fields.h"
 
+#include "model/precision.h"
+
 #include <QtWidgets/QGroupBox>
 
 namespace cpo::ui {
@@ -19,6 +21,12 @@ QGroupBox* FormSections::experiment() const
     m_fields.add(form, tr("Seed"), "seed", Kind::Number);
     m_fields.add(form, tr("Device"), "device", Kind::Text)
         ->setToolTip(tr("auto, cpu, cuda or cuda:N"));
+    QStringList precisions;
+    for (const auto name : model::kPrecisionNames)
+        precisions << QString::fromUtf8(name.data(), static_cast<int>(name.size()));
+    m_fields.add(form, tr("Precision"), "precision", Kind::Choice, precisions)
+        ->setToolTip(tr("bf16: training forwards under autocast (weights, optimizer and loss "
+                        "stay fp32); meant for CUDA, also on CPUs with bf16 instructions"));
     m_fields.add(form, tr("Threads"), "threads", Kind::Number)
         ->setToolTip(tr("0 = LibTorch's default (measured best on small machines)"));
     return box;
