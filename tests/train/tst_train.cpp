@@ -57,6 +57,17 @@ model::CausalLM tinyStudent(const OracleOptions& oracle, std::uint64_t seed, int
     return cpo::test::oracleStudent(oracle, seed, hidden, 1, 4 * hidden);
 }
 
+// 48 examples of the task (seed 21): the first 40 to train on, the last 8 to validate.
+std::pair<std::vector<TokenizedExample>, std::vector<TokenizedExample>>
+fortyAndEight(const OracleTask& task)
+{
+    const auto all = task.sample(48, 21);
+    std::vector<TokenizedExample> trainSet, validation;
+    for (std::size_t i = 0; i < all.size(); ++i)
+        (i < 40 ? trainSet : validation).push_back(all[i].example);
+    return {std::move(trainSet), std::move(validation)};
+}
+
 MleOptions smallMle(std::int64_t steps)
 {
     MleOptions o;
@@ -518,10 +529,7 @@ void TestTrain::resumeIsBitExact()
     // 40 examples in batches of 8 with 2 micro-batches per step: an epoch ends in the middle
     // of step 3, so resuming at step 5 crosses epoch boundaries, warmup, clipping and decay.
     const OracleTask task(tinyOracle());
-    const auto all = task.sample(48, 21);
-    std::vector<TokenizedExample> trainSet, validation;
-    for (std::size_t i = 0; i < all.size(); ++i)
-        (i < 40 ? trainSet : validation).push_back(all[i].example);
+    const auto [trainSet, validation] = fortyAndEight(task);
     const MleOptions o = smallMle(12);
     QTemporaryDir dir;
 
@@ -739,10 +747,7 @@ void TestTrain::bf16MleTracksFp32()
     // summed in fp32 from logits cast to fp32, and 8 small updates let the runs drift apart
     // only a little (measured: under 0.1 %).
     const OracleTask task(tinyOracle());
-    const auto all = task.sample(48, 21);
-    std::vector<TokenizedExample> trainSet, validation;
-    for (std::size_t i = 0; i < all.size(); ++i)
-        (i < 40 ? trainSet : validation).push_back(all[i].example);
+    const auto [trainSet, validation] = fortyAndEight(task);
     const MleOptions o = smallMle(8);
     QTemporaryDir dir;
     std::vector<double> losses[2];
